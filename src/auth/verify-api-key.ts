@@ -1,0 +1,121 @@
+import { eq } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { apiKeys, organizations } from "../db/schema";
+import { digestsEqual, hashSecret, parseApiKey, type PepperSet } from "./api-key";
+import type { Role } from "./roles";
+
+/** What a verified key grants: its organization and role. */
+export interface KeyPrincipal {
+  keyId: string;
+  keyName: string;
+  role: Role;
+  org: { id: string; slug: string; name: string; features: string[]; createdAt: Date };
+}
+
+interface KeyRecord extends KeyPrincipal {
+  secretHash: string;
+  hashVersion: number;
+  revokedAt: Date | null;
+  expiresAt: Date | null;
+}
+
+/**
+ * How long a key record is trusted inside one isolate. A revocation bites everywhere within this time;
+ * docs/operations.md states it.
+ */
+export const KEY_CACHE_TTL_MS = 30_000;
+/** lastUsedAt is written at most this often per key and isolate. */
+export const LAST_USED_WRITE_INTERVAL_MS = 60_000;
+const CACHE_MAX_ENTRIES = 1_000;
+
+const recordCache = new Map<string, { record: KeyRecord | null; expires: number }>();
+const lastUsedWrites = new Map<string, number>();
+
+/** Forgets cached key records (tests, and the CLI's in-process callers). */
+export function clearKeyCache(): void {
+  recordCache.clear();
+  lastUsedWrites.clear();
+}
+
+async function loadKeyRecord(db: Database, keyId: string, now: number): Promise<KeyRecord | null> {
+  const cached = recordCache.get(keyId);
+  if (cached && cached.expires > now) return cached.record;
+  const row = await db
+    .select({ key: apiKeys, org: organizations })
+    .from(apiKeys)
+    .innerJoin(organizations, eq(organizations.id, apiKeys.orgId))
+    .where(eq(apiKeys.id, keyId))
+    .get();
+  const record: KeyRecord | null = row
+    ? {
+        keyId: row.key.id,
+        keyName: row.key.name,
+        role: row.key.role,
+        secretHash: row.key.secretHash,
+        hashVersion: row.key.hashVersion,
+        revokedAt: row.key.revokedAt,
+        expiresAt: row.key.expiresAt,
+        org: {
+          id: row.org.id,
+          slug: row.org.slug,
+          name: row.org.name,
+          features: row.org.features,
+          createdAt: row.org.createdAt,
+        },
+      }
+    : null;
+  if (recordCache.size >= CACHE_MAX_ENTRIES) recordCache.delete(recordCache.keys().next().value!);
+  recordCache.set(keyId, { record, expires: now + KEY_CACHE_TTL_MS });
+  return record;
+}
+
+export interface VerifyOptions {
+  db: Database;
+  peppers: PepperSet;
+  /** Runs bookkeeping writes after the response (ctx.waitUntil). */
+  defer: (work: Promise<unknown>) => void;
+  now?: number;
+}
+
+/**
+ * Verifies a presented `amt_<key-id>_<secret>` key. Returns null for every kind of failure (malformed,
+ * unknown, revoked, expired, wrong secret) so callers answer all of them alike. A malformed key never
+ * reaches D1.
+ */
+export async function verifyApiKey(presented: string, opts: VerifyOptions): Promise<KeyPrincipal | null> {
+  const parsed = parseApiKey(presented);
+  if (!parsed) return null;
+  const now = opts.now ?? Date.now();
+  const record = await loadKeyRecord(opts.db, parsed.keyId, now);
+  if (!record) return null;
+  const pepper = opts.peppers.byVersion.get(record.hashVersion);
+  if (!pepper) return null;
+  const digest = await hashSecret(pepper, parsed.keyId, parsed.secret);
+  if (!digestsEqual(digest, record.secretHash)) return null;
+  if (record.revokedAt && record.revokedAt.getTime() <= now) return null;
+  if (record.expiresAt && record.expiresAt.getTime() <= now) return null;
+
+  const lastWrite = lastUsedWrites.get(record.keyId) ?? 0;
+  const rehash = record.hashVersion !== opts.peppers.current;
+  if (now - lastWrite >= LAST_USED_WRITE_INTERVAL_MS || rehash) {
+    lastUsedWrites.set(record.keyId, now);
+    opts.defer(recordKeyUse(opts, record, parsed.secret, now, rehash));
+  }
+  const { secretHash: _h, hashVersion: _v, revokedAt: _r, expiresAt: _e, ...principal } = record;
+  return principal;
+}
+
+/** Stamps lastUsedAt and, when the key was hashed under an older pepper, re-hashes it under the current one. */
+async function recordKeyUse(opts: VerifyOptions, record: KeyRecord, secret: string, now: number, rehash: boolean) {
+  const update: Partial<typeof apiKeys.$inferInsert> = { lastUsedAt: new Date(now) };
+  if (rehash) {
+    update.secretHash = await hashSecret(opts.peppers.byVersion.get(opts.peppers.current)!, record.keyId, secret);
+    update.hashVersion = opts.peppers.current;
+    recordCache.delete(record.keyId);
+  }
+  try {
+    await opts.db.update(apiKeys).set(update).where(eq(apiKeys.id, record.keyId)).run();
+  } catch (err) {
+    console.error(JSON.stringify({ msg: "failed to record key use", keyId: record.keyId, err: String(err) }));
+  }
+}

@@ -1,0 +1,224 @@
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/** Milliseconds since the epoch, read and written as a Date. */
+const timestamp = (name: string) => integer(name, { mode: "timestamp_ms" });
+
+export const organizations = sqliteTable("organizations", {
+  id: text("id").primaryKey(),
+  slug: text("slug").notNull().unique(),
+  name: text("name").notNull(),
+  features: text("features", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+  createdAt: timestamp("created_at").notNull(),
+});
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id),
+    name: text("name").notNull(),
+    role: text("role", { enum: ["viewer", "editor", "admin", "owner"] }).notNull(),
+    /** HMAC-SHA-256 of the secret under the pepper named by hashVersion, base64url. */
+    secretHash: text("secret_hash").notNull(),
+    hashVersion: integer("hash_version").notNull(),
+    createdAt: timestamp("created_at").notNull(),
+    expiresAt: timestamp("expires_at"),
+    revokedAt: timestamp("revoked_at"),
+    lastUsedAt: timestamp("last_used_at"),
+  },
+  (t) => [index("api_keys_org_idx").on(t.orgId)],
+);
+
+export const mcpServers = sqliteTable(
+  "mcp_servers",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id),
+    name: text("name").notNull(),
+    url: text("url").notNull(),
+    transport: text("transport", { enum: ["streamable-http", "sse"] }).notNull(),
+    description: text("description"),
+    defaultAuthProfileId: text("default_auth_profile_id"),
+    createdAt: timestamp("created_at").notNull(),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  (t) => [
+    index("mcp_servers_org_created_idx").on(t.orgId, t.createdAt),
+    uniqueIndex("mcp_servers_org_name_uq").on(t.orgId, t.name),
+  ],
+);
+
+export const mcpAuthProfiles = sqliteTable(
+  "mcp_auth_profiles",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id),
+    mcpServerId: text("mcp_server_id")
+      .notNull()
+      .references(() => mcpServers.id),
+    name: text("name").notNull(),
+    type: text("type", { enum: ["bearer", "header"] }).notNull(),
+    headerName: text("header_name"),
+    /** AES-GCM ciphertext of the secret value: `v1.<iv>.<ciphertext>`, base64url. */
+    secretCiphertext: text("secret_ciphertext").notNull(),
+    secretHint: text("secret_hint").notNull(),
+    createdAt: timestamp("created_at").notNull(),
+  },
+  (t) => [index("mcp_auth_profiles_server_idx").on(t.mcpServerId)],
+);
+
+export const workflows = sqliteTable(
+  "workflows",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id),
+    name: text("name").notNull(),
+    categorySlug: text("category_slug"),
+    currentVersionId: text("current_version_id").notNull(),
+    currentVersionNumber: integer("current_version_number").notNull(),
+    scheduleCron: text("schedule_cron"),
+    scheduleTimezone: text("schedule_timezone"),
+    scheduleEnabled: integer("schedule_enabled", { mode: "boolean" }).notNull().default(false),
+    nextDueAt: timestamp("next_due_at"),
+    archivedAt: timestamp("archived_at"),
+    createdAt: timestamp("created_at").notNull(),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  (t) => [
+    index("workflows_org_active_idx").on(t.orgId, t.archivedAt, t.createdAt),
+    index("workflows_due_idx").on(t.nextDueAt),
+  ],
+);
+
+/** An immutable snapshot of everything a workflow run needs. */
+export const workflowVersions = sqliteTable(
+  "workflow_versions",
+  {
+    id: text("id").primaryKey(),
+    workflowId: text("workflow_id")
+      .notNull()
+      .references(() => workflows.id),
+    orgId: text("org_id").notNull(),
+    version: integer("version").notNull(),
+    config: text("config", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
+    createdAt: timestamp("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("workflow_versions_workflow_version_uq").on(t.workflowId, t.version)],
+);
+
+export const runs = sqliteTable(
+  "runs",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull(),
+    workflowId: text("workflow_id")
+      .notNull()
+      .references(() => workflows.id),
+    workflowVersionId: text("workflow_version_id").notNull(),
+    workflowVersion: integer("workflow_version").notNull(),
+    workflowName: text("workflow_name").notNull(),
+    status: text("status", { enum: ["queued", "running", "pass", "fail", "partial"] }).notNull(),
+    classification: text("classification"),
+    trigger: text("trigger", { enum: ["manual", "initial", "schedule"] }).notNull(),
+    reason: text("reason"),
+    modelId: text("model_id").notNull(),
+    skillMode: text("skill_mode"),
+    skillVersionId: text("skill_version_id"),
+    baselineRunId: text("baseline_run_id"),
+    /** Identifies "the same dispatch" for de-duplication while the run is active; null once terminal or when forced. */
+    activeFingerprint: text("active_fingerprint"),
+    scheduleDueAt: timestamp("schedule_due_at"),
+    queueAttempts: integer("queue_attempts").notNull().default(0),
+    createdAt: timestamp("created_at").notNull(),
+    enqueuedAt: timestamp("enqueued_at"),
+    startedAt: timestamp("started_at"),
+    finishedAt: timestamp("finished_at"),
+    durationMs: integer("duration_ms"),
+    evaluatorOutput: text("evaluator_output", { mode: "json" }).$type<Record<string, unknown>>(),
+    costUsd: real("cost_usd"),
+    inputTokens: integer("input_tokens"),
+    outputTokens: integer("output_tokens"),
+    error: text("error"),
+  },
+  (t) => [
+    index("runs_org_created_idx").on(t.orgId, t.createdAt),
+    index("runs_org_workflow_created_idx").on(t.orgId, t.workflowId, t.createdAt),
+    index("runs_org_status_created_idx").on(t.orgId, t.status, t.createdAt),
+    index("runs_org_classification_created_idx").on(t.orgId, t.classification, t.createdAt),
+    index("runs_org_duration_idx").on(t.orgId, t.durationMs),
+    index("runs_org_cost_idx").on(t.orgId, t.costUsd),
+    index("runs_active_fingerprint_idx").on(t.orgId, t.activeFingerprint),
+    index("runs_status_enqueued_idx").on(t.status, t.enqueuedAt),
+  ],
+);
+
+export const runTraces = sqliteTable("run_traces", {
+  runId: text("run_id")
+    .primaryKey()
+    .references(() => runs.id),
+  spans: text("spans", { mode: "json" }).notNull().$type<unknown[]>(),
+  createdAt: timestamp("created_at").notNull(),
+});
+
+export const runToolCalls = sqliteTable(
+  "run_tool_calls",
+  {
+    id: text("id").primaryKey(),
+    runId: text("run_id")
+      .notNull()
+      .references(() => runs.id),
+    seq: integer("seq").notNull(),
+    toolName: text("tool_name").notNull(),
+    arguments: text("arguments", { mode: "json" }).$type<unknown>(),
+    result: text("result", { mode: "json" }).$type<unknown>(),
+    isError: integer("is_error", { mode: "boolean" }).notNull().default(false),
+    durationMs: integer("duration_ms").notNull(),
+    startedAt: timestamp("started_at").notNull(),
+  },
+  (t) => [uniqueIndex("run_tool_calls_run_seq_uq").on(t.runId, t.seq)],
+);
+
+export const runEvaluations = sqliteTable("run_evaluations", {
+  runId: text("run_id")
+    .primaryKey()
+    .references(() => runs.id),
+  verdict: text("verdict", { enum: ["pass", "fail", "partial"] }).notNull(),
+  judgeModelId: text("judge_model_id").notNull(),
+  summary: text("summary"),
+  criteria: text("criteria", { mode: "json" }).notNull().$type<unknown[]>(),
+  createdAt: timestamp("created_at").notNull(),
+});
+
+/** Claims an idempotency key for one dispatch; the same key with the same body replays these runs. */
+export const dispatchIdempotency = sqliteTable(
+  "dispatch_idempotency",
+  {
+    orgId: text("org_id").notNull(),
+    key: text("key").notNull(),
+    workflowId: text("workflow_id").notNull(),
+    requestHash: text("request_hash").notNull(),
+    runIds: text("run_ids", { mode: "json" }).notNull().$type<string[]>(),
+    createdAt: timestamp("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.key] }), index("dispatch_idempotency_created_idx").on(t.createdAt)],
+);
+
+/** One row per (workflow, due time) the scheduler has dispatched: the primary key makes each due time fire once. */
+export const scheduleTicks = sqliteTable(
+  "schedule_ticks",
+  {
+    workflowId: text("workflow_id").notNull(),
+    dueAt: timestamp("due_at").notNull(),
+    createdAt: timestamp("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workflowId, t.dueAt] })],
+);

@@ -1,0 +1,36 @@
+import type { Context, ErrorHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "../env";
+import { ApiError, codeForStatus, ERROR_STATUS } from "./errors";
+
+/** Answers an ApiError as the documented envelope. */
+export function errorResponse(c: Context<AppEnv>, err: ApiError): Response {
+  const res = c.json(err.toBody(), ERROR_STATUS[err.code]);
+  if (c.var.requestId) res.headers.set("x-request-id", c.var.requestId);
+  return res;
+}
+
+/**
+ * The app's onError: ApiError as is; hono's own HTTPExceptions (malformed JSON, 415) mapped to our codes;
+ * anything else logged with the request id and answered as a bare 500.
+ */
+export const handleError: ErrorHandler<AppEnv> = (err, c) => {
+  if (err instanceof ApiError) return errorResponse(c, err);
+  if (err instanceof HTTPException && err.status < 500) {
+    const code = codeForStatus(err.status);
+    const message =
+      code === "unsupported_media_type" ? "Request bodies must be sent as 'Content-Type: application/json'" : err.message;
+    return errorResponse(c, new ApiError(code, message || code));
+  }
+  console.error(
+    JSON.stringify({
+      level: "error",
+      msg: "unhandled error",
+      requestId: c.var.requestId,
+      method: c.req.method,
+      path: new URL(c.req.url).pathname,
+      error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err),
+    }),
+  );
+  return errorResponse(c, new ApiError("internal_error", `Internal error (request ${c.var.requestId ?? "unknown"})`));
+};

@@ -1,0 +1,3 @@
+import type { ApiApp } from "../../app";
+
+export function registerRuns(_app: ApiApp) {}

@@ -1,0 +1,3 @@
+import type { ApiApp } from "../../app";
+
+export function registerWorkflows(_app: ApiApp) {}
