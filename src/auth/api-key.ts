@@ -73,11 +73,3 @@ export async function hashSecret(pepper: string, keyId: string, secret: string):
   const mac = await crypto.subtle.sign("HMAC", await hmacKey(pepper), new TextEncoder().encode(`${keyId}:${secret}`));
   return toBase64Url(mac);
 }
-
-/** Constant-time comparison of two digests of equal length. */
-export function digestsEqual(a: string, b: string): boolean {
-  const ea = new TextEncoder().encode(a);
-  const eb = new TextEncoder().encode(b);
-  if (ea.byteLength !== eb.byteLength) return false;
-  return crypto.subtle.timingSafeEqual(ea, eb);
-}

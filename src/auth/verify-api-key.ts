@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { apiKeys, organizations } from "../db/schema";
-import { digestsEqual, hashSecret, parseApiKey, type PepperSet } from "./api-key";
+import { hashSecret, parseApiKey, type PepperSet } from "./api-key";
 import type { Role } from "./roles";
 
 /** What a verified key grants: its organization and role. */
@@ -118,4 +118,12 @@ async function recordKeyUse(opts: VerifyOptions, record: KeyRecord, secret: stri
   } catch (err) {
     console.error(JSON.stringify({ msg: "failed to record key use", keyId: record.keyId, err: String(err) }));
   }
+}
+
+/** Constant-time comparison of two digests of equal length. */
+export function digestsEqual(a: string, b: string): boolean {
+  const ea = new TextEncoder().encode(a);
+  const eb = new TextEncoder().encode(b);
+  if (ea.byteLength !== eb.byteLength) return false;
+  return crypto.subtle.timingSafeEqual(ea, eb);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { digestsEqual, generateApiKey, hashSecret, parseApiKey, parsePeppers } from "../../src/auth/api-key";
+import { generateApiKey, hashSecret, parseApiKey, parsePeppers } from "../../src/auth/api-key";
+import { digestsEqual } from "../../src/auth/verify-api-key";
 import { hasRole } from "../../src/auth/roles";
 import { orgFromHost } from "../../src/auth/org-host";
 
