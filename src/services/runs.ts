@@ -1,0 +1,252 @@
+import { and, asc, count, desc, eq, gte, inArray, or, sql, type SQL } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { runEvaluations, runs, runToolCalls, runTraces } from "../db/schema";
+import { ApiError } from "../lib/errors";
+import { pageInfo, pageWindow } from "../lib/pagination";
+import { redactText, redactValue } from "../lib/redaction";
+import { isTerminal, type RunClassification } from "../lib/run-status";
+import {
+  RUN_RANGES,
+  type ListRunsInput,
+  type RunEvaluationView,
+  type RunSortKey,
+  type RunSummaryView,
+  type RunToolCallsView,
+  type RunTraceView,
+  type RunView,
+} from "../routes/runs/schemas";
+
+type RunRow = typeof runs.$inferSelect;
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+const redactNullable = (s: string | null) => (s === null ? null : redactText(s));
+
+/** The columns a list item needs: everything but the evaluator output. */
+const summaryColumns = {
+  id: runs.id,
+  workflowId: runs.workflowId,
+  workflowName: runs.workflowName,
+  workflowVersionId: runs.workflowVersionId,
+  workflowVersion: runs.workflowVersion,
+  status: runs.status,
+  classification: runs.classification,
+  trigger: runs.trigger,
+  reason: runs.reason,
+  modelId: runs.modelId,
+  skillMode: runs.skillMode,
+  skillVersionId: runs.skillVersionId,
+  baselineRunId: runs.baselineRunId,
+  createdAt: runs.createdAt,
+  enqueuedAt: runs.enqueuedAt,
+  startedAt: runs.startedAt,
+  finishedAt: runs.finishedAt,
+  durationMs: runs.durationMs,
+  costUsd: runs.costUsd,
+  inputTokens: runs.inputTokens,
+  outputTokens: runs.outputTokens,
+  error: runs.error,
+};
+type SummaryRow = Pick<RunRow, keyof typeof summaryColumns>;
+
+function toSummary(row: SummaryRow): RunSummaryView {
+  return {
+    id: row.id,
+    workflow: { id: row.workflowId, name: row.workflowName },
+    workflowVersion: { id: row.workflowVersionId, version: row.workflowVersion },
+    status: row.status,
+    classification: row.classification as RunClassification | null,
+    trigger: row.trigger,
+    reason: redactNullable(row.reason),
+    modelId: row.modelId,
+    skillMode: row.skillMode,
+    skillVersionId: row.skillVersionId,
+    baselineRunId: row.baselineRunId,
+    createdAt: row.createdAt.toISOString(),
+    enqueuedAt: iso(row.enqueuedAt),
+    startedAt: iso(row.startedAt),
+    finishedAt: iso(row.finishedAt),
+    durationMs: row.durationMs,
+    cost: { usd: row.costUsd, inputTokens: row.inputTokens, outputTokens: row.outputTokens },
+    error: redactNullable(row.error),
+  };
+}
+
+function toView(row: RunRow): RunView {
+  return { ...toSummary(row), evaluatorOutput: row.evaluatorOutput === null ? null : redactValue(row.evaluatorOutput) };
+}
+
+const SORT_COLUMNS = {
+  createdAt: runs.createdAt,
+  startedAt: runs.startedAt,
+  finishedAt: runs.finishedAt,
+  durationMs: runs.durationMs,
+  costUsd: runs.costUsd,
+  status: runs.status,
+} as const satisfies Record<RunSortKey, unknown>;
+
+/**
+ * ORDER BY for a `sort` value: the key in its direction (NULLs last either way), then the newest first,
+ * then id, so pages never overlap or skip.
+ */
+export function runOrder(sort: string): SQL[] {
+  const descending = sort.startsWith("-");
+  const key = (descending ? sort.slice(1) : sort) as RunSortKey;
+  const dir = descending ? desc : asc;
+  if (key === "createdAt") return [dir(runs.createdAt), dir(runs.id)];
+  const column = SORT_COLUMNS[key];
+  // NOT NULL columns sort as is; for nullable ones NULLs go last (SQLite's default for DESC already).
+  const primary =
+    key === "status" || descending ? dir(column) : sql`${column} asc nulls last`;
+  return [primary, desc(runs.createdAt), desc(runs.id)];
+}
+
+/** `term` as a LIKE substring pattern whose `%`, `_` and `\` match themselves (with `ESCAPE '\'`). */
+export function likeSubstring(term: string): string {
+  return `%${term.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+}
+
+/** The WHERE clause of a run search; `organization` and a created_at lower bound first so an index applies. */
+export function runFilter(orgId: string, query: Omit<ListRunsInput, "page" | "pageSize" | "sort">, now: Date): SQL {
+  const conditions: Array<SQL | undefined> = [
+    eq(runs.orgId, orgId),
+    gte(runs.createdAt, new Date(now.getTime() - RUN_RANGES[query.range])),
+  ];
+  if (query.workflowId) conditions.push(eq(runs.workflowId, query.workflowId));
+  if (query.status) {
+    conditions.push(query.status.length === 1 ? eq(runs.status, query.status[0]!) : inArray(runs.status, query.status));
+  }
+  if (query.classification) {
+    conditions.push(
+      query.classification.length === 1
+        ? eq(runs.classification, query.classification[0]!)
+        : inArray(runs.classification, query.classification),
+    );
+  }
+  const term = query.search?.trim();
+  if (term) {
+    const pattern = likeSubstring(term);
+    conditions.push(
+      or(
+        ...[runs.workflowName, runs.reason, runs.modelId, runs.id].map((col) => sql`${col} LIKE ${pattern} ESCAPE '\\'`),
+      ),
+    );
+  }
+  return and(...conditions)!;
+}
+
+/** One page of the organization's runs matching `query`, and how many match in all. */
+export async function listRuns(db: Database, orgId: string, query: ListRunsInput, now = new Date()) {
+  const where = runFilter(orgId, query, now);
+  const { limit, offset } = pageWindow(query);
+  const [rows, totals] = await db.batch([
+    db
+      .select(summaryColumns)
+      .from(runs)
+      .where(where)
+      .orderBy(...runOrder(query.sort))
+      .limit(limit)
+      .offset(offset),
+    db.select({ total: count() }).from(runs).where(where),
+  ]);
+  const total = totals[0]?.total ?? 0;
+  return { runs: rows.map(toSummary), ...pageInfo(query, total) };
+}
+
+const notFound = () => new ApiError("not_found", "Run not found");
+
+const runInOrg = (db: Database, orgId: string, id: string) =>
+  db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.orgId, orgId), eq(runs.id, id)));
+
+/** The run, or a 404 when it does not exist in this organization. */
+export async function getRun(db: Database, orgId: string, id: string): Promise<RunView> {
+  const row = await runInOrg(db, orgId, id).get();
+  if (!row) throw notFound();
+  return toView(row);
+}
+
+const runStatusInOrg = (db: Database, orgId: string, id: string) =>
+  db
+    .select({ status: runs.status })
+    .from(runs)
+    .where(and(eq(runs.orgId, orgId), eq(runs.id, id)));
+
+function progress(id: string, found: Array<{ status: RunRow["status"] }>) {
+  const run = found[0];
+  if (!run) throw notFound();
+  return { runId: id, status: run.status, complete: isTerminal(run.status) };
+}
+
+// The sub-resources read the run (scoped to the organization) and its records in one round trip; the
+// records are only returned when the run was found in the organization.
+
+/** The run's trace as recorded so far, redacted. */
+export async function getRunTrace(db: Database, orgId: string, id: string): Promise<RunTraceView> {
+  const [found, traces] = await db.batch([
+    runStatusInOrg(db, orgId, id),
+    db.select({ spans: runTraces.spans }).from(runTraces).where(eq(runTraces.runId, id)),
+  ]);
+  const head = progress(id, found);
+  const spans = traces[0]?.spans;
+  return { ...head, spans: Array.isArray(spans) ? (redactValue(spans) as RunTraceView["spans"]) : [] };
+}
+
+/** The run's tool calls as recorded so far, in call order, redacted. */
+export async function listRunToolCalls(db: Database, orgId: string, id: string): Promise<RunToolCallsView> {
+  const [found, rows] = await db.batch([
+    runStatusInOrg(db, orgId, id),
+    db.select().from(runToolCalls).where(eq(runToolCalls.runId, id)).orderBy(asc(runToolCalls.seq)),
+  ]);
+  const head = progress(id, found);
+  return {
+    ...head,
+    toolCalls: rows.map((r) => ({
+      id: r.id,
+      seq: r.seq,
+      toolName: r.toolName,
+      arguments: redactValue(r.arguments ?? null),
+      result: redactValue(r.result ?? null),
+      isError: r.isError,
+      durationMs: r.durationMs,
+      startedAt: r.startedAt.toISOString(),
+    })),
+  };
+}
+
+type CriterionView = NonNullable<RunEvaluationView["evaluation"]>["criteria"][number];
+
+/** A stored criterion result with every documented field present. */
+function toCriterion(value: unknown): CriterionView {
+  const c = value && typeof value === "object" ? (value as Record<string, unknown>) : {};
+  return {
+    ...c,
+    criterionText: typeof c.criterionText === "string" ? c.criterionText : "",
+    isRequired: c.isRequired === true,
+    verdict: c.verdict as CriterionView["verdict"],
+    reasoning: typeof c.reasoning === "string" ? c.reasoning : null,
+    excerpts: Array.isArray(c.excerpts) ? c.excerpts.filter((e): e is string => typeof e === "string") : [],
+  };
+}
+
+/** The run's evaluation; null until the run is terminal, and for a terminal run that was never judged. */
+export async function getRunEvaluation(db: Database, orgId: string, id: string): Promise<RunEvaluationView> {
+  const [found, rows] = await db.batch([
+    runStatusInOrg(db, orgId, id),
+    db.select().from(runEvaluations).where(eq(runEvaluations.runId, id)),
+  ]);
+  const head = progress(id, found);
+  const row = rows[0];
+  if (!head.complete || !row) return { ...head, evaluation: null };
+  return {
+    ...head,
+    evaluation: redactValue({
+      verdict: row.verdict,
+      judgeModelId: row.judgeModelId,
+      summary: row.summary,
+      criteria: Array.isArray(row.criteria) ? row.criteria.map(toCriterion) : [],
+      createdAt: row.createdAt.toISOString(),
+    }),
+  };
+}
