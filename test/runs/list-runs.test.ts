@@ -322,6 +322,30 @@ describe("GET /runs", () => {
       expect(seen).toEqual(all);
     });
 
+    it("keeps lists and spaces intact in the Link URLs", async () => {
+      const org = await createOrg();
+      const wf = await createWorkflow(org.id, "Checkout smoke");
+      const other = await createWorkflow(org.id, "Inventory");
+      const expected: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        expected.push((await createRun(org.id, wf, { status: i % 2 ? "fail" : "partial", createdAt: ago((i + 1) * 60_000) })).id);
+      }
+      await createRun(org.id, wf, { status: "pass" });
+      await createRun(org.id, other, { status: "fail" });
+      const key = await org.keyFor("viewer");
+      const first = await callJson("/runs?search=checkout%20smoke&status=fail,partial&pageSize=2", { key });
+      expect(ids(first.body)).toEqual(expected.slice(0, 2));
+      expect(first.body.total).toBe(3);
+      const next = /<([^>]+)>; rel="next"/.exec(first.res.headers.get("link") ?? "")![1]!;
+      const pathOf = (url: string) => new URL(url).pathname + new URL(url).search;
+      const second = await callJson(pathOf(next), { key });
+      expect(second.status).toBe(200);
+      expect(second.body).toMatchObject({ page: 2, pageSize: 2, total: 3, hasMore: false });
+      expect(ids(second.body)).toEqual(expected.slice(2));
+      const prev = /<([^>]+)>; rel="prev"/.exec(second.res.headers.get("link") ?? "")![1]!;
+      expect(ids((await callJson(pathOf(prev), { key })).body)).toEqual(expected.slice(0, 2));
+    });
+
     it("answers an exactly full last page without hasMore, and a page past the end empty with prev to the last page", async () => {
       const { org, all } = await sevenRuns();
       const last = await list(org, "?pageSize=7");
