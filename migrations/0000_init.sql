@@ -53,6 +53,7 @@ CREATE TABLE `mcp_servers` (
 );
 --> statement-breakpoint
 CREATE INDEX `mcp_servers_org_created_idx` ON `mcp_servers` (`org_id`,`created_at`);--> statement-breakpoint
+CREATE UNIQUE INDEX `mcp_servers_org_name_uq` ON `mcp_servers` (`org_id`,`name`);--> statement-breakpoint
 CREATE TABLE `organizations` (
 	`id` text PRIMARY KEY NOT NULL,
 	`slug` text NOT NULL,
@@ -105,12 +106,13 @@ CREATE TABLE `runs` (
 	`trigger` text NOT NULL,
 	`reason` text,
 	`model_id` text NOT NULL,
-	`skill_mode` text,
+	`skill_mode` text DEFAULT 'none' NOT NULL,
 	`skill_version_id` text,
 	`baseline_run_id` text,
 	`active_fingerprint` text,
 	`schedule_due_at` integer,
 	`queue_attempts` integer DEFAULT 0 NOT NULL,
+	`timeout_seconds` integer NOT NULL,
 	`created_at` integer NOT NULL,
 	`enqueued_at` integer,
 	`started_at` integer,
@@ -132,6 +134,8 @@ CREATE INDEX `runs_org_duration_idx` ON `runs` (`org_id`,`duration_ms`);--> stat
 CREATE INDEX `runs_org_cost_idx` ON `runs` (`org_id`,`cost_usd`);--> statement-breakpoint
 CREATE INDEX `runs_active_fingerprint_idx` ON `runs` (`org_id`,`active_fingerprint`);--> statement-breakpoint
 CREATE INDEX `runs_status_enqueued_idx` ON `runs` (`status`,`enqueued_at`);--> statement-breakpoint
+CREATE INDEX `runs_status_started_idx` ON `runs` (`status`,`started_at`);--> statement-breakpoint
+CREATE INDEX `runs_workflow_idx` ON `runs` (`workflow_id`);--> statement-breakpoint
 CREATE TABLE `schedule_ticks` (
 	`workflow_id` text NOT NULL,
 	`due_at` integer NOT NULL,

@@ -13,6 +13,10 @@ export interface Env {
   RUNS_QUEUE: Queue<RunMessage>;
   /** Organizations are served on `<slug>.<ARMATURE_BASE_DOMAIN>`. */
   ARMATURE_BASE_DOMAIN: string;
+  /** Optional: the tester model used when a workflow names none (default armature/scripted). */
+  ARMATURE_DEFAULT_TESTER_MODEL?: string;
+  /** Optional: the judge model (default armature/scripted). */
+  ARMATURE_DEFAULT_JUDGE_MODEL?: string;
   /** Secret: versioned API key peppers, "<version>:<pepper>[,<version>:<pepper>…]", the first is current. */
   API_KEY_PEPPERS: string;
   /** Secret: base64 of 32 bytes, the AES-256-GCM key for MCP auth profile secrets. */

@@ -131,13 +131,15 @@ export const runs = sqliteTable(
     trigger: text("trigger", { enum: ["manual", "initial", "schedule"] }).notNull(),
     reason: text("reason"),
     modelId: text("model_id").notNull(),
-    skillMode: text("skill_mode"),
+    skillMode: text("skill_mode", { enum: ["none", "skill"] }).notNull().default("none"),
     skillVersionId: text("skill_version_id"),
     baselineRunId: text("baseline_run_id"),
     /** Identifies "the same dispatch" for de-duplication while the run is active; null once terminal or when forced. */
     activeFingerprint: text("active_fingerprint"),
     scheduleDueAt: timestamp("schedule_due_at"),
     queueAttempts: integer("queue_attempts").notNull().default(0),
+    /** The version's limits.timeoutSeconds, copied so the sweep can find overdue runs in SQL. */
+    timeoutSeconds: integer("timeout_seconds").notNull(),
     createdAt: timestamp("created_at").notNull(),
     enqueuedAt: timestamp("enqueued_at"),
     startedAt: timestamp("started_at"),
@@ -158,6 +160,8 @@ export const runs = sqliteTable(
     index("runs_org_cost_idx").on(t.orgId, t.costUsd),
     index("runs_active_fingerprint_idx").on(t.orgId, t.activeFingerprint),
     index("runs_status_enqueued_idx").on(t.status, t.enqueuedAt),
+    index("runs_status_started_idx").on(t.status, t.startedAt),
+    index("runs_workflow_idx").on(t.workflowId),
   ],
 );
 

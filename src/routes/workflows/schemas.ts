@@ -1,0 +1,268 @@
+import { z } from "@hono/zod-openapi";
+import { RUN_CLASSIFICATION_IDS, RUN_STATUSES, RUN_TRIGGERS } from "../../lib/run-status";
+
+export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+const slug = z.string().regex(SLUG_PATTERN, "Must be a lowercase slug: letters, digits and hyphens, up to 64 characters");
+const modelId = z.string().trim().min(1).max(200).openapi({ example: "claude-sonnet-4" });
+
+/** Documented bounds of the execution policies. */
+export const LIMIT_BOUNDS = {
+  timeoutSeconds: { min: 10, max: 3600, default: 300 },
+  maxTurns: { min: 1, max: 100, default: 20 },
+  maxToolCalls: { min: 1, max: 500, default: 50 },
+  maxOutputTokens: { min: 256, max: 64_000, default: 4096 },
+  maxCostUsd: { min: 0, max: 100, default: 5 },
+} as const;
+
+const bounded = (b: { min: number; max: number; default: number }, int = true) =>
+  (int ? z.number().int() : z.number())
+    .min(b.min)
+    .max(b.max)
+    .openapi({ description: `${b.min} to ${b.max}; default ${b.default}.` });
+
+export const TesterTarget = z
+  .strictObject({
+    modelId,
+    skillMode: z
+      .enum(["none", "skill"])
+      .default("none")
+      .openapi({ description: "`skill` runs the tester with the skill version named by `skillVersionId`." }),
+    skillVersionId: z.string().trim().min(1).max(200).nullish(),
+  })
+  .superRefine((t, ctx) => {
+    if (t.skillMode === "skill" && !t.skillVersionId) {
+      ctx.addIssue({ code: "custom", path: ["skillVersionId"], message: "Required when skillMode is 'skill'" });
+    }
+    if (t.skillMode === "none" && t.skillVersionId) {
+      ctx.addIssue({ code: "custom", path: ["skillVersionId"], message: "Only allowed when skillMode is 'skill'" });
+    }
+  })
+  .openapi("TesterTarget");
+export type TesterTargetInput = z.infer<typeof TesterTarget>;
+
+export const Criterion = z
+  .strictObject({
+    criterionText: z.string().trim().min(1, "Must not be empty").max(2000),
+    isRequired: z.boolean().default(true),
+  })
+  .openapi("Criterion");
+
+export const ScheduleInput = z
+  .strictObject({
+    cron: z
+      .string()
+      .trim()
+      .min(1)
+      .max(120)
+      .openapi({ description: "Five-field cron expression (minute hour day-of-month month day-of-week).", example: "0 9 * * 1-5" }),
+    timezone: z.string().max(64).default("UTC").openapi({ description: "IANA time zone; default UTC.", example: "Europe/Berlin" }),
+    enabled: z.boolean().default(true),
+  })
+  .openapi("ScheduleInput");
+
+export const Limits = z
+  .strictObject({
+    timeoutSeconds: bounded(LIMIT_BOUNDS.timeoutSeconds).optional(),
+    maxTurns: bounded(LIMIT_BOUNDS.maxTurns).optional(),
+    maxToolCalls: bounded(LIMIT_BOUNDS.maxToolCalls).optional(),
+    maxOutputTokens: bounded(LIMIT_BOUNDS.maxOutputTokens).optional(),
+    maxCostUsd: bounded(LIMIT_BOUNDS.maxCostUsd, false).optional(),
+  })
+  .openapi("Limits");
+
+export const RetryPolicy = z
+  .strictObject({
+    maxAttempts: z.number().int().min(1).max(5).optional().openapi({ description: "1 to 5; default 1 (no retry)." }),
+    backoffSeconds: z.number().int().min(0).max(600).optional().openapi({ description: "0 to 600; default 30." }),
+    retryOn: z
+      .array(z.enum(["infrastructure", "fail", "partial"]))
+      .max(3)
+      .optional()
+      .openapi({ description: "Which outcomes are retried; default ['infrastructure']." }),
+  })
+  .openapi("RetryPolicy");
+
+const toolPattern = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:*\/-]{1,200}$/, "Must be a tool name or a glob of letters, digits, _ . : / - and *");
+
+export const ToolPolicy = z
+  .strictObject({
+    allow: z.array(toolPattern).max(100).optional().openapi({ description: "Only these tools (globs) may be called." }),
+    deny: z.array(toolPattern).max(100).optional().openapi({ description: "These tools (globs) may never be called." }),
+    allowDestructive: z
+      .boolean()
+      .optional()
+      .openapi({ description: "Allow tools annotated destructive (MCP `destructiveHint`); default false." }),
+  })
+  .openapi("ToolPolicy");
+
+const metadataValue = z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]);
+export const Metadata = z
+  .record(z.string().min(1).max(64), metadataValue)
+  .refine((m) => Object.keys(m).length <= 50, "At most 50 keys")
+  .openapi({ description: "Free-form labels: up to 50 keys of strings, numbers, booleans or null." });
+
+const workflowFields = {
+  name: z.string().trim().min(1).max(200).openapi({ example: "Search returns recent issues" }),
+  mcpServerId: z.uuid(),
+  testerPrompt: z
+    .string()
+    .trim()
+    .min(1)
+    .max(20_000)
+    .openapi({ example: "Search for the most recent open issue and summarize it." }),
+  description: z.string().max(2000).nullish(),
+  categorySlug: slug.nullish().openapi({ example: "search" }),
+  defaultMcpAuthProfileId: z.uuid().nullish(),
+  testerModelId: modelId.nullish(),
+  testerModelIds: z.array(modelId).min(1).max(10).nullish(),
+  testerTargets: z.array(TesterTarget).min(1).max(10).nullish(),
+  criteria: z.array(Criterion).max(50).optional(),
+  schedule: ScheduleInput.nullish(),
+  limits: Limits.optional(),
+  retryPolicy: RetryPolicy.optional(),
+  toolPolicy: ToolPolicy.optional(),
+  metadata: Metadata.optional(),
+};
+
+export const CreateWorkflowBody = z.strictObject(workflowFields).openapi("CreateWorkflowRequest");
+export type CreateWorkflowInput = z.infer<typeof CreateWorkflowBody>;
+
+export const UpdateWorkflowBody = z
+  .strictObject({
+    name: workflowFields.name.optional(),
+    mcpServerId: workflowFields.mcpServerId.optional(),
+    testerPrompt: workflowFields.testerPrompt.optional(),
+    description: workflowFields.description,
+    categorySlug: workflowFields.categorySlug,
+    defaultMcpAuthProfileId: workflowFields.defaultMcpAuthProfileId,
+    testerModelId: workflowFields.testerModelId,
+    testerModelIds: workflowFields.testerModelIds,
+    testerTargets: workflowFields.testerTargets,
+    criteria: workflowFields.criteria,
+    schedule: ScheduleInput.nullable().optional().openapi({ description: "`null` makes the workflow manual-only." }),
+    limits: workflowFields.limits,
+    retryPolicy: workflowFields.retryPolicy,
+    toolPolicy: workflowFields.toolPolicy,
+    metadata: workflowFields.metadata,
+  })
+  .openapi("UpdateWorkflowRequest");
+export type UpdateWorkflowInput = z.infer<typeof UpdateWorkflowBody>;
+
+export const DispatchBody = z
+  .strictObject({
+    reason: z.string().trim().max(500).optional().openapi({ example: "post-deploy smoke test" }),
+    baselineRunId: z.uuid().optional(),
+    idempotencyKey: z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(/^[\x21-\x7e]+$/, "Must be printable ASCII without spaces")
+      .optional()
+      .openapi({ example: "deploy-abc123" }),
+    forceNewRun: z.boolean().optional(),
+    testerModelIds: z.array(modelId).min(1).max(10).optional(),
+    testerTargets: z.array(TesterTarget).min(1).max(10).optional(),
+  })
+  .openapi("DispatchRunsRequest");
+export type DispatchInput = z.infer<typeof DispatchBody>;
+
+/** A version's resolved configuration: what a run executes. */
+export const WorkflowConfigSchema = z
+  .object({
+    name: z.string(),
+    description: z.string().nullable(),
+    categorySlug: z.string().nullable(),
+    mcpServerId: z.uuid(),
+    defaultMcpAuthProfileId: z.uuid().nullable(),
+    testerPrompt: z.string(),
+    testerModelId: z.string().nullable(),
+    testerModelIds: z.array(z.string()).nullable(),
+    testerTargets: z.array(
+      z.object({ modelId: z.string(), skillMode: z.enum(["none", "skill"]), skillVersionId: z.string().nullable() }),
+    ),
+    criteria: z.array(z.object({ criterionText: z.string(), isRequired: z.boolean() })),
+    schedule: z.object({ cron: z.string(), timezone: z.string(), enabled: z.boolean() }).nullable(),
+    limits: z.object({
+      timeoutSeconds: z.number().int(),
+      maxTurns: z.number().int(),
+      maxToolCalls: z.number().int(),
+      maxOutputTokens: z.number().int(),
+      maxCostUsd: z.number(),
+    }),
+    retryPolicy: z.object({
+      maxAttempts: z.number().int(),
+      backoffSeconds: z.number().int(),
+      retryOn: z.array(z.enum(["infrastructure", "fail", "partial"])),
+    }),
+    toolPolicy: z.object({ allow: z.array(z.string()).nullable(), deny: z.array(z.string()), allowDestructive: z.boolean() }),
+    metadata: z.record(z.string(), metadataValue),
+  })
+  .openapi("WorkflowConfig");
+export type WorkflowConfig = z.infer<typeof WorkflowConfigSchema>;
+
+export const WorkflowVersionSchema = z
+  .object({
+    id: z.uuid(),
+    workflowId: z.uuid(),
+    version: z.number().int().openapi({ example: 1 }),
+    config: WorkflowConfigSchema,
+    createdAt: z.iso.datetime(),
+  })
+  .openapi("WorkflowVersion");
+
+export const ScheduleSchema = z
+  .object({
+    cron: z.string(),
+    timezone: z.string(),
+    enabled: z.boolean(),
+    nextRunAt: z.iso.datetime().nullable().openapi({ description: "When the schedule is next due; null when disabled." }),
+  })
+  .openapi("Schedule");
+
+export const WorkflowSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    description: z.string().nullable(),
+    categorySlug: z.string().nullable(),
+    mcpServerId: z.uuid(),
+    defaultMcpAuthProfileId: z.uuid().nullable(),
+    testerPrompt: z.string(),
+    testerTargets: WorkflowConfigSchema.shape.testerTargets,
+    criteria: WorkflowConfigSchema.shape.criteria,
+    schedule: ScheduleSchema.nullable(),
+    limits: WorkflowConfigSchema.shape.limits,
+    retryPolicy: WorkflowConfigSchema.shape.retryPolicy,
+    toolPolicy: WorkflowConfigSchema.shape.toolPolicy,
+    metadata: WorkflowConfigSchema.shape.metadata,
+    currentVersion: z.object({ id: z.uuid(), version: z.number().int(), createdAt: z.iso.datetime() }),
+    archived: z.boolean(),
+    archivedAt: z.iso.datetime().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .openapi("Workflow");
+export type WorkflowView = z.infer<typeof WorkflowSchema>;
+
+export const DispatchedRunSchema = z
+  .object({
+    id: z.uuid(),
+    workflowId: z.uuid(),
+    workflowVersion: z.number().int(),
+    status: z.enum(RUN_STATUSES),
+    classification: z.enum(RUN_CLASSIFICATION_IDS).nullable(),
+    trigger: z.enum(RUN_TRIGGERS),
+    reason: z.string().nullable(),
+    modelId: z.string(),
+    skillMode: z.enum(["none", "skill"]),
+    skillVersionId: z.string().nullable(),
+    baselineRunId: z.uuid().nullable(),
+    reused: z.boolean().openapi({
+      description: "True when this is an identical run that was already queued or running, returned instead of a new one.",
+    }),
+    createdAt: z.iso.datetime(),
+  })
+  .openapi("DispatchedRun");
+export type DispatchedRun = z.infer<typeof DispatchedRunSchema>;

@@ -1,0 +1,141 @@
+import { and, asc, eq, inArray, isNotNull, isNull, lt, lte, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { dispatchIdempotency, runs, scheduleTicks, workflows } from "../db/schema";
+import type { RunMessage } from "../env";
+import { chunk } from "../lib/d1";
+import { dispatchRuns, enqueueRuns, failRuns, IDEMPOTENCY_WINDOW_MS, type RunRow } from "../services/dispatch";
+import { nextDueAt } from "../services/schedule";
+import { getWorkflow } from "../services/workflows";
+
+/** A queued run whose message has not been picked up for this long is sent again. */
+export const QUEUE_STALE_MS = 10 * 60_000;
+/** How many times a run is put on the queue before it is given up as `queue_timeout`. */
+export const MAX_QUEUE_ATTEMPTS = 3;
+/** Grace past a run's own timeout before the sweep ends it as `run_timeout`. */
+export const RUNNING_GRACE_MS = 2 * 60_000;
+/** Workflows dispatched per sweep; the rest wait for the next minute. */
+const DUE_BATCH = 50;
+
+export interface SweepDeps {
+  db: Database;
+  queue: Queue<RunMessage>;
+  now: Date;
+}
+
+export interface SweepReport {
+  scheduled: number;
+  requeued: number;
+  timedOut: number;
+}
+
+/** The Cron Trigger's work: due schedules, stuck runs, expired bookkeeping. */
+export async function runSweep(deps: SweepDeps): Promise<SweepReport> {
+  const scheduled = await dispatchDueSchedules(deps);
+  const { requeued, timedOut } = await repairStuckRuns(deps);
+  await purgeExpired(deps);
+  return { scheduled, requeued, timedOut };
+}
+
+/**
+ * Dispatches every workflow whose schedule is due, exactly once per due time: the claim of (workflow, due
+ * time) and the move of next_due_at commit in the same batch as the runs, so a second or late trigger finds
+ * the claim taken and does nothing. Missed due times collapse into one dispatch.
+ */
+export async function dispatchDueSchedules(deps: SweepDeps): Promise<number> {
+  const { db, now } = deps;
+  const due = await db
+    .select({ id: workflows.id, orgId: workflows.orgId })
+    .from(workflows)
+    .where(and(isNotNull(workflows.nextDueAt), lte(workflows.nextDueAt, now), eq(workflows.scheduleEnabled, true), isNull(workflows.archivedAt)))
+    .orderBy(asc(workflows.nextDueAt))
+    .limit(DUE_BATCH)
+    .all();
+  let dispatched = 0;
+  for (const { id, orgId } of due) {
+    try {
+      const current = await getWorkflow(db, orgId, id);
+      const { workflow, version } = current;
+      const schedule = version.config.schedule;
+      const dueAt = workflow.nextDueAt;
+      if (!schedule || !dueAt) continue;
+      const next = nextDueAt(schedule.cron, schedule.timezone, now);
+      const result = await dispatchRuns(deps, {
+        orgId,
+        current,
+        targets: version.config.testerTargets,
+        trigger: "schedule",
+        reason: `schedule ${schedule.cron} (${schedule.timezone})`,
+        scheduleDueAt: dueAt,
+        with: [
+          db.insert(scheduleTicks).values({ workflowId: id, dueAt, createdAt: now }),
+          db
+            .update(workflows)
+            .set({ nextDueAt: next })
+            .where(and(eq(workflows.id, id), eq(workflows.nextDueAt, dueAt))),
+        ],
+      });
+      dispatched += result.queued;
+    } catch (err) {
+      if (/UNIQUE constraint failed|PRIMARY KEY/i.test(String(err) + String((err as { cause?: unknown }).cause ?? ""))) continue;
+      console.error(JSON.stringify({ level: "error", msg: "scheduled dispatch failed", workflowId: id, error: String(err) }));
+    }
+  }
+  return dispatched;
+}
+
+/** Re-queues runs whose message seems lost, and ends runs stuck in queued or running past their limits. */
+export async function repairStuckRuns(deps: SweepDeps): Promise<{ requeued: number; timedOut: number }> {
+  const { db, now } = deps;
+  const staleBefore = new Date(now.getTime() - QUEUE_STALE_MS);
+  const stale = await db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.status, "queued"), lt(runs.enqueuedAt, staleBefore)))
+    .limit(200)
+    .all();
+  const giveUp = stale.filter((r) => r.queueAttempts >= MAX_QUEUE_ATTEMPTS);
+  const retry = stale.filter((r) => r.queueAttempts < MAX_QUEUE_ATTEMPTS);
+  if (giveUp.length) {
+    await failRuns(deps, giveUp, "queue_timeout", `Not picked up from the queue after ${MAX_QUEUE_ATTEMPTS} attempts`);
+  }
+  const requeue: RunRow[] = [];
+  for (const part of chunk(
+    retry.map((r) => r.id),
+    90,
+  )) {
+    await db
+      .update(runs)
+      .set({ enqueuedAt: now, queueAttempts: sql`${runs.queueAttempts} + 1` })
+      .where(and(inArray(runs.id, part), eq(runs.status, "queued")))
+      .run();
+  }
+  requeue.push(...retry);
+  await enqueueRuns(deps, requeue);
+
+  const overdue = await db
+    .select()
+    .from(runs)
+    .where(
+      and(
+        eq(runs.status, "running"),
+        sql`${runs.startedAt} + ${runs.timeoutSeconds} * 1000 + ${RUNNING_GRACE_MS} < ${now.getTime()}`,
+      ),
+    )
+    .limit(200)
+    .all();
+  if (overdue.length) {
+    await failRuns(deps, overdue, "run_timeout", "The run exceeded its time limit and was ended by the sweep");
+  }
+  return { requeued: requeue.length, timedOut: overdue.length };
+}
+
+async function purgeExpired({ db, now }: SweepDeps) {
+  await db
+    .delete(dispatchIdempotency)
+    .where(lt(dispatchIdempotency.createdAt, new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS)))
+    .run();
+  await db
+    .delete(scheduleTicks)
+    .where(lt(scheduleTicks.createdAt, new Date(now.getTime() - 7 * IDEMPOTENCY_WINDOW_MS)))
+    .run();
+}

@@ -1,0 +1,281 @@
+import { and, eq, gt, inArray, lt, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Database } from "../db/client";
+import { dispatchIdempotency, runs } from "../db/schema";
+import type { RunMessage } from "../env";
+import { chunk, isUniqueViolation } from "../lib/d1";
+import { sha256Hex } from "../lib/encoding";
+import { ApiError } from "../lib/errors";
+import type { RunTrigger } from "../lib/run-status";
+import type { DispatchedRun, WorkflowConfig } from "../routes/workflows/schemas";
+import type { WorkflowWithVersion } from "./workflows";
+
+export type RunRow = typeof runs.$inferSelect;
+type Target = WorkflowConfig["testerTargets"][number];
+
+/** How long an idempotency key replays its first dispatch. */
+export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+export interface DispatchDeps {
+  db: Database;
+  queue: Queue<RunMessage>;
+  now: Date;
+}
+
+export interface DispatchRequest {
+  orgId: string;
+  current: WorkflowWithVersion;
+  targets: Target[];
+  trigger: RunTrigger;
+  reason?: string | null;
+  baselineRunId?: string | null;
+  forceNewRun?: boolean;
+  idempotency?: { key: string; requestHash: string };
+  /** Statements that must commit with the runs or not at all (the new workflow, a schedule claim). */
+  with?: BatchItem<"sqlite">[];
+  scheduleDueAt?: Date;
+}
+
+export interface DispatchResult {
+  runs: DispatchedRun[];
+  /** True when an idempotency key replayed an earlier dispatch. */
+  replayed: boolean;
+  queued: number;
+  failed: number;
+}
+
+export function toDispatchedRun(row: RunRow, reused: boolean): DispatchedRun {
+  return {
+    id: row.id,
+    workflowId: row.workflowId,
+    workflowVersion: row.workflowVersion,
+    status: row.status,
+    classification: (row.classification as DispatchedRun["classification"]) ?? null,
+    trigger: row.trigger,
+    reason: row.reason,
+    modelId: row.modelId,
+    skillMode: row.skillMode,
+    skillVersionId: row.skillVersionId,
+    baselineRunId: row.baselineRunId,
+    reused,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+/** What makes two dispatches "the same run": the version executed, the target, and the baseline. */
+async function fingerprint(versionId: string, target: Target, baselineRunId: string | null | undefined) {
+  return sha256Hex(JSON.stringify([versionId, target.modelId, target.skillMode, target.skillVersionId, baselineRunId ?? null]));
+}
+
+async function runsByIds(db: Database, orgId: string, ids: string[]): Promise<RunRow[]> {
+  const rows = (
+    await Promise.all(chunk(ids, 90).map((part) => db.select().from(runs).where(and(eq(runs.orgId, orgId), inArray(runs.id, part))).all()))
+  ).flat();
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.map((id) => byId.get(id)).filter((r): r is RunRow => Boolean(r));
+}
+
+/** The dispatch an idempotency key already made, or null; a different body under the same key is a 422. */
+async function replay(deps: DispatchDeps, orgId: string, key: string, requestHash: string): Promise<DispatchResult | null> {
+  const existing = await deps.db
+    .select()
+    .from(dispatchIdempotency)
+    .where(
+      and(
+        eq(dispatchIdempotency.orgId, orgId),
+        eq(dispatchIdempotency.key, key),
+        gt(dispatchIdempotency.createdAt, new Date(deps.now.getTime() - IDEMPOTENCY_WINDOW_MS)),
+      ),
+    )
+    .get();
+  if (!existing) return null;
+  if (existing.requestHash !== requestHash) {
+    throw new ApiError(
+      "idempotency_key_reused",
+      "This idempotency key was already used with a different request; use a new key for a different dispatch",
+      { idempotencyKey: key, firstUsedAt: existing.createdAt.toISOString() },
+    );
+  }
+  const rows = await runsByIds(deps.db, orgId, existing.runIds);
+  return {
+    runs: rows.map((r) => toDispatchedRun(r, false)),
+    replayed: true,
+    queued: rows.filter((r) => r.classification !== "dispatch_failed").length,
+    failed: rows.filter((r) => r.classification === "dispatch_failed").length,
+  };
+}
+
+/**
+ * Creates one run per target and puts one message per run on the queue. Runs are written to D1 first (with
+ * anything in `req.with`, in one batch); a run whose message cannot be sent is failed at once with
+ * classification `dispatch_failed`, so nothing waits in `queued` for a message that never comes.
+ */
+export async function dispatchRuns(deps: DispatchDeps, req: DispatchRequest): Promise<DispatchResult> {
+  const { db, now } = deps;
+  const { workflow, version } = req.current;
+  if (req.idempotency) {
+    const earlier = await replay(deps, req.orgId, req.idempotency.key, req.idempotency.requestHash);
+    if (earlier) return earlier;
+  }
+
+  const reusedRows: RunRow[] = [];
+  const newRows: RunRow[] = [];
+  for (const target of req.targets) {
+    const fp = await fingerprint(version.id, target, req.baselineRunId);
+    const dedupe = !req.forceNewRun && !req.idempotency && req.trigger !== "initial";
+    if (dedupe) {
+      const active = await db
+        .select()
+        .from(runs)
+        .where(and(eq(runs.orgId, req.orgId), eq(runs.activeFingerprint, fp), inArray(runs.status, ["queued", "running"])))
+        .get();
+      if (active) {
+        reusedRows.push(active);
+        continue;
+      }
+    }
+    newRows.push({
+      id: crypto.randomUUID(),
+      orgId: req.orgId,
+      workflowId: workflow.id,
+      workflowVersionId: version.id,
+      workflowVersion: version.version,
+      workflowName: workflow.name,
+      status: "queued",
+      classification: null,
+      trigger: req.trigger,
+      reason: req.reason ?? null,
+      modelId: target.modelId,
+      skillMode: target.skillMode,
+      skillVersionId: target.skillVersionId,
+      baselineRunId: req.baselineRunId ?? null,
+      // Forced runs carry no fingerprint: later dispatches are not folded into them.
+      activeFingerprint: req.forceNewRun ? null : fp,
+      scheduleDueAt: req.scheduleDueAt ?? null,
+      queueAttempts: 1,
+      timeoutSeconds: version.config.limits.timeoutSeconds,
+      createdAt: now,
+      enqueuedAt: now,
+      startedAt: null,
+      finishedAt: null,
+      durationMs: null,
+      evaluatorOutput: null,
+      costUsd: null,
+      inputTokens: null,
+      outputTokens: null,
+      error: null,
+    });
+  }
+
+  const statements: BatchItem<"sqlite">[] = [...(req.with ?? [])];
+  if (req.idempotency) {
+    // Expired claims of this key are cleared first; a live one makes the insert fail and the batch with it.
+    statements.push(
+      db
+        .delete(dispatchIdempotency)
+        .where(
+          and(
+            eq(dispatchIdempotency.orgId, req.orgId),
+            eq(dispatchIdempotency.key, req.idempotency.key),
+            lt(dispatchIdempotency.createdAt, new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS)),
+          ),
+        ),
+      db.insert(dispatchIdempotency).values({
+        orgId: req.orgId,
+        key: req.idempotency.key,
+        workflowId: workflow.id,
+        requestHash: req.idempotency.requestHash,
+        runIds: [...reusedRows, ...newRows].map((r) => r.id),
+        createdAt: now,
+      }),
+    );
+  }
+  statements.push(...newRows.map((r) => db.insert(runs).values(r)));
+  if (statements.length) {
+    try {
+      await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+    } catch (err) {
+      if (req.idempotency && isUniqueViolation(err)) {
+        // A concurrent request with the same key committed first: answer with its runs.
+        const earlier = await replay(deps, req.orgId, req.idempotency.key, req.idempotency.requestHash);
+        if (earlier) return earlier;
+      }
+      throw err;
+    }
+  }
+
+  const failed = await enqueueRuns(deps, newRows);
+  const failedIds = new Set(failed.map((r) => r.id));
+  const finalNew = newRows.map((r) => (failedIds.has(r.id) ? failed.find((f) => f.id === r.id)! : r));
+  return {
+    runs: [...reusedRows.map((r) => toDispatchedRun(r, true)), ...finalNew.map((r) => toDispatchedRun(r, false))],
+    replayed: false,
+    queued: newRows.length - failed.length,
+    failed: failed.length,
+  };
+}
+
+/** Sends one message per run; returns the runs that could not be sent, already failed in D1. */
+export async function enqueueRuns(deps: DispatchDeps, rows: RunRow[]): Promise<RunRow[]> {
+  const failed: RunRow[] = [];
+  for (const part of chunk(rows, 100)) {
+    try {
+      await deps.queue.sendBatch(part.map((r) => ({ body: { runId: r.id, orgId: r.orgId } satisfies RunMessage, contentType: "json" })));
+    } catch (err) {
+      console.error(JSON.stringify({ level: "error", msg: "queue send failed", runIds: part.map((r) => r.id), error: String(err) }));
+      failed.push(...(await failRuns(deps, part, "dispatch_failed", `The run could not be queued: ${String(err)}`)));
+    }
+  }
+  return failed;
+}
+
+/** Ends runs that are still queued as `fail` with a classification. */
+export async function failRuns(
+  deps: Pick<DispatchDeps, "db" | "now">,
+  rows: RunRow[],
+  classification: string,
+  error: string,
+): Promise<RunRow[]> {
+  const patch = {
+    status: "fail" as const,
+    classification,
+    error,
+    activeFingerprint: null,
+    finishedAt: deps.now,
+  };
+  for (const part of chunk(
+    rows.map((r) => r.id),
+    90,
+  )) {
+    await deps.db
+      .update(runs)
+      .set({
+        ...patch,
+        durationMs: sql`CASE WHEN ${runs.startedAt} IS NULL THEN NULL ELSE ${deps.now.getTime()} - ${runs.startedAt} END`,
+      })
+      .where(and(inArray(runs.id, part), inArray(runs.status, ["queued", "running"])))
+      .run();
+  }
+  return rows.map((r) => ({ ...r, ...patch }));
+}
+
+/**
+ * The request hash an idempotency key is bound to: the workflow and the canonical JSON of the body without
+ * the key itself.
+ */
+export async function dispatchRequestHash(workflowId: string, body: Record<string, unknown>): Promise<string> {
+  const { idempotencyKey: _k, ...rest } = body;
+  return sha256Hex(JSON.stringify([workflowId, canonical(rest)]));
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.keys(value as object)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}

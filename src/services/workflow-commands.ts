@@ -1,0 +1,100 @@
+import { and, eq } from "drizzle-orm";
+import { runs } from "../db/schema";
+import { validationError } from "../lib/errors";
+import { ApiError } from "../lib/errors";
+import { defaultTesterModel } from "../models/catalog";
+import type { CreateWorkflowInput, DispatchInput, UpdateWorkflowInput } from "../routes/workflows/schemas";
+import { dispatchRequestHash, dispatchRuns, type DispatchDeps, type DispatchResult } from "./dispatch";
+import {
+  applyUpdate,
+  configFromCreate,
+  preflightWorkflow,
+  resolveTargets,
+  targetIssues,
+  targetSourceField,
+} from "./workflow-config";
+import {
+  getWorkflow,
+  insertWorkflowStatements,
+  newWorkflowRows,
+  writeNextVersion,
+  type WorkflowWithVersion,
+} from "./workflows";
+
+export interface CommandDeps extends DispatchDeps {
+  defaultModel?: string;
+}
+
+/**
+ * Creates a workflow after the safety preflight and queues its initial dispatch window: the workflow, its
+ * first version and the initial runs are written in one batch.
+ */
+export async function createWorkflow(deps: CommandDeps, orgId: string, input: CreateWorkflowInput) {
+  const defaultModel = defaultTesterModel(deps.defaultModel);
+  const config = configFromCreate(input, defaultModel);
+  const { defaultAuthProfileId } = await preflightWorkflow(deps.db, orgId, config, "create");
+  // An unnamed auth profile falls back to the source's default.
+  if (input.defaultMcpAuthProfileId === undefined) config.defaultMcpAuthProfileId = defaultAuthProfileId;
+  const rows = newWorkflowRows(orgId, config, deps.now);
+  const dispatch = await dispatchRuns(deps, {
+    orgId,
+    current: rows,
+    targets: config.testerTargets,
+    trigger: "initial",
+    reason: "initial dispatch window",
+    with: [...insertWorkflowStatements(deps.db, rows)],
+  });
+  return { rows, initialDispatch: { queued: dispatch.queued, failed: dispatch.failed } };
+}
+
+/** Applies a PATCH: preflights the merged config and writes it as the next version (no-op when nothing changed). */
+export async function updateWorkflow(deps: CommandDeps, orgId: string, id: string, patch: UpdateWorkflowInput) {
+  const current = await getWorkflow(deps.db, orgId, id);
+  if (current.workflow.archivedAt) throw new ApiError("conflict", "The workflow is archived and cannot be changed");
+  const next = applyUpdate(current.version.config, patch, defaultTesterModel(deps.defaultModel));
+  if (JSON.stringify(next) === JSON.stringify(current.version.config)) return { rows: current, changed: false };
+  await preflightWorkflow(deps.db, orgId, next, "update");
+  return { rows: await writeNextVersion(deps.db, current, next, deps.now), changed: true };
+}
+
+/** POST /workflows/{id}/runs: a manual dispatch of the current version, or of the override targets. */
+export async function dispatchWorkflowRuns(
+  deps: CommandDeps,
+  orgId: string,
+  id: string,
+  input: DispatchInput,
+  headerKey: string | undefined,
+): Promise<DispatchResult> {
+  const idempotencyKey = input.idempotencyKey ?? headerKey;
+  if (input.idempotencyKey && headerKey && input.idempotencyKey !== headerKey) {
+    throw validationError([{ field: "body.idempotencyKey", message: "Differs from the Idempotency-Key header" }]);
+  }
+  const current: WorkflowWithVersion = await getWorkflow(deps.db, orgId, id);
+  if (current.workflow.archivedAt) throw new ApiError("conflict", "The workflow is archived and cannot be dispatched");
+
+  const override = input.testerTargets?.length || input.testerModelIds?.length;
+  const targets = override ? resolveTargets(input, defaultTesterModel(deps.defaultModel)) : current.version.config.testerTargets;
+  const issues = override ? targetIssues(targets, targetSourceField(input)) : [];
+  if (input.baselineRunId) {
+    const baseline = await deps.db
+      .select({ id: runs.id })
+      .from(runs)
+      .where(and(eq(runs.id, input.baselineRunId), eq(runs.orgId, orgId), eq(runs.workflowId, id)))
+      .get();
+    if (!baseline) issues.push({ field: "body.baselineRunId", message: "Not a run of this workflow" });
+  }
+  if (issues.length) throw validationError(issues);
+
+  return dispatchRuns(deps, {
+    orgId,
+    current,
+    targets,
+    trigger: "manual",
+    reason: input.reason ?? null,
+    baselineRunId: input.baselineRunId ?? null,
+    forceNewRun: input.forceNewRun ?? false,
+    idempotency: idempotencyKey
+      ? { key: idempotencyKey, requestHash: await dispatchRequestHash(id, { ...input, idempotencyKey: undefined }) }
+      : undefined,
+  });
+}

@@ -1,0 +1,228 @@
+import { and, eq } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { mcpAuthProfiles, mcpServers } from "../db/schema";
+import { validationError, type FieldIssue } from "../lib/errors";
+import { findCredentials } from "../lib/redaction";
+import { defaultTesterModel, findModel } from "../models/catalog";
+import {
+  LIMIT_BOUNDS,
+  type CreateWorkflowInput,
+  type TesterTargetInput,
+  type UpdateWorkflowInput,
+  type WorkflowConfig,
+} from "../routes/workflows/schemas";
+import { scheduleProblem } from "./schedule";
+
+type Targets = WorkflowConfig["testerTargets"];
+
+/**
+ * The runs one dispatch makes: `testerTargets`, else `testerModelIds`, else `testerModelId`, else the default
+ * tester model.
+ */
+export function resolveTargets(
+  input: { testerTargets?: TesterTargetInput[] | null; testerModelIds?: string[] | null; testerModelId?: string | null },
+  defaultModel: string,
+): Targets {
+  if (input.testerTargets?.length) {
+    return input.testerTargets.map((t) => ({
+      modelId: t.modelId,
+      skillMode: t.skillMode ?? "none",
+      skillVersionId: t.skillVersionId ?? null,
+    }));
+  }
+  const ids = input.testerModelIds?.length ? input.testerModelIds : [input.testerModelId || defaultModel];
+  return ids.map((modelId) => ({ modelId, skillMode: "none" as const, skillVersionId: null }));
+}
+
+/** Fills every default of a create request into a full version config (not yet preflighted). */
+export function configFromCreate(input: CreateWorkflowInput, defaultModel: string): WorkflowConfig {
+  return {
+    name: input.name,
+    description: input.description ?? null,
+    categorySlug: input.categorySlug ?? null,
+    mcpServerId: input.mcpServerId,
+    defaultMcpAuthProfileId: input.defaultMcpAuthProfileId ?? null,
+    testerPrompt: input.testerPrompt,
+    testerModelId: input.testerModelId ?? null,
+    testerModelIds: input.testerModelIds ?? null,
+    testerTargets: resolveTargets(input, defaultModel),
+    criteria: (input.criteria ?? []).map((c) => ({ criterionText: c.criterionText, isRequired: c.isRequired ?? true })),
+    schedule: input.schedule
+      ? { cron: input.schedule.cron, timezone: input.schedule.timezone ?? "UTC", enabled: input.schedule.enabled ?? true }
+      : null,
+    limits: {
+      timeoutSeconds: input.limits?.timeoutSeconds ?? LIMIT_BOUNDS.timeoutSeconds.default,
+      maxTurns: input.limits?.maxTurns ?? LIMIT_BOUNDS.maxTurns.default,
+      maxToolCalls: input.limits?.maxToolCalls ?? LIMIT_BOUNDS.maxToolCalls.default,
+      maxOutputTokens: input.limits?.maxOutputTokens ?? LIMIT_BOUNDS.maxOutputTokens.default,
+      maxCostUsd: input.limits?.maxCostUsd ?? LIMIT_BOUNDS.maxCostUsd.default,
+    },
+    retryPolicy: {
+      maxAttempts: input.retryPolicy?.maxAttempts ?? 1,
+      backoffSeconds: input.retryPolicy?.backoffSeconds ?? 30,
+      retryOn: input.retryPolicy?.retryOn ?? ["infrastructure"],
+    },
+    toolPolicy: {
+      allow: input.toolPolicy?.allow ?? null,
+      deny: input.toolPolicy?.deny ?? [],
+      allowDestructive: input.toolPolicy?.allowDestructive ?? false,
+    },
+    metadata: input.metadata ?? {},
+  };
+}
+
+/**
+ * Applies a PATCH to a version config. Policy objects (limits, retryPolicy, toolPolicy) merge field by field;
+ * a new model selection replaces the old one; `schedule: null` clears the schedule.
+ */
+export function applyUpdate(current: WorkflowConfig, patch: UpdateWorkflowInput, defaultModel: string): WorkflowConfig {
+  const next: WorkflowConfig = structuredClone(current);
+  if (patch.name !== undefined) next.name = patch.name;
+  if (patch.mcpServerId !== undefined) {
+    next.mcpServerId = patch.mcpServerId;
+    // A profile belongs to one source: moving sources drops it unless the patch names a new one.
+    if (patch.defaultMcpAuthProfileId === undefined) next.defaultMcpAuthProfileId = null;
+  }
+  if (patch.testerPrompt !== undefined) next.testerPrompt = patch.testerPrompt;
+  if (patch.description !== undefined) next.description = patch.description ?? null;
+  if (patch.categorySlug !== undefined) next.categorySlug = patch.categorySlug ?? null;
+  if (patch.defaultMcpAuthProfileId !== undefined) next.defaultMcpAuthProfileId = patch.defaultMcpAuthProfileId ?? null;
+  if (patch.testerTargets !== undefined || patch.testerModelIds !== undefined || patch.testerModelId !== undefined) {
+    next.testerModelId = patch.testerModelId !== undefined ? (patch.testerModelId ?? null) : current.testerModelId;
+    next.testerModelIds = patch.testerModelIds !== undefined ? (patch.testerModelIds ?? null) : current.testerModelIds;
+    const explicitTargets = patch.testerTargets !== undefined ? patch.testerTargets : undefined;
+    next.testerTargets = resolveTargets(
+      {
+        testerTargets: explicitTargets ?? (patch.testerModelIds || patch.testerModelId ? null : undefined),
+        testerModelIds: next.testerModelIds,
+        testerModelId: next.testerModelId,
+      },
+      defaultModel,
+    );
+  }
+  if (patch.criteria !== undefined) {
+    next.criteria = patch.criteria.map((c) => ({ criterionText: c.criterionText, isRequired: c.isRequired ?? true }));
+  }
+  if (patch.schedule !== undefined) {
+    next.schedule = patch.schedule
+      ? { cron: patch.schedule.cron, timezone: patch.schedule.timezone ?? "UTC", enabled: patch.schedule.enabled ?? true }
+      : null;
+  }
+  if (patch.limits) next.limits = { ...next.limits, ...definedOnly(patch.limits) };
+  if (patch.retryPolicy) next.retryPolicy = { ...next.retryPolicy, ...definedOnly(patch.retryPolicy) };
+  if (patch.toolPolicy) next.toolPolicy = { ...next.toolPolicy, ...definedOnly(patch.toolPolicy) };
+  if (patch.metadata !== undefined) next.metadata = patch.metadata;
+  return next;
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * Where the i-th tester target came from in the request, for error messages: explicit targets win, then
+ * testerModelIds, then testerModelId (the same order resolveTargets uses).
+ */
+export function targetSourceField(input: {
+  testerTargets?: unknown[] | null;
+  testerModelIds?: string[] | null;
+  testerModelId?: string | null;
+}): (i: number) => string {
+  const derived = input.testerModelIds?.length
+    ? "testerModelIds"
+    : input.testerModelId
+      ? "testerModelId"
+      : null;
+  const explicit = derived === null || isExplicit(input);
+  if (explicit) return (i) => `body.testerTargets.${i}.modelId`;
+  return derived === "testerModelIds" ? (i) => `body.testerModelIds.${i}` : () => "body.testerModelId";
+}
+
+/** A config's targets are explicit unless they are exactly what testerModelIds / testerModelId would make. */
+function isExplicit(input: { testerTargets?: unknown[] | null; testerModelIds?: string[] | null; testerModelId?: string | null }) {
+  const targets = (input.testerTargets ?? []) as Array<{ modelId: string; skillMode?: string; skillVersionId?: string | null }>;
+  if (targets.length === 0) return false;
+  const ids = input.testerModelIds?.length ? input.testerModelIds : input.testerModelId ? [input.testerModelId] : [];
+  return !(
+    targets.length === ids.length &&
+    targets.every((t, i) => t.modelId === ids[i] && (t.skillMode ?? "none") === "none" && !t.skillVersionId)
+  );
+}
+
+/** Checks tester targets against the model catalog. */
+export function targetIssues(targets: Array<{ modelId: string }>, fieldOf: (i: number) => string): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  targets.forEach((t, i) => {
+    const model = findModel(t.modelId);
+    if (!model) issues.push({ field: fieldOf(i), message: `Unknown model '${t.modelId}': not in the model catalog` });
+    else if (!model.uses.includes("tester")) {
+      issues.push({ field: fieldOf(i), message: `Model '${t.modelId}' cannot be used as a tester` });
+    }
+  });
+  return issues;
+}
+
+/**
+ * The safety preflight: everything that must hold before a workflow version is written. Throws one 400
+ * naming every problem.
+ */
+export async function preflightWorkflow(db: Database, orgId: string, config: WorkflowConfig, source: "create" | "update") {
+  const issues: FieldIssue[] = [];
+  const body = (f: string) => `body.${f}`;
+
+  const server = await db
+    .select({ id: mcpServers.id, defaultAuthProfileId: mcpServers.defaultAuthProfileId })
+    .from(mcpServers)
+    .where(and(eq(mcpServers.orgId, orgId), eq(mcpServers.id, config.mcpServerId)))
+    .get();
+  if (!server) {
+    issues.push({ field: body("mcpServerId"), message: "No MCP source with this id in this organization" });
+  } else if (config.defaultMcpAuthProfileId) {
+    const profile = await db
+      .select({ id: mcpAuthProfiles.id })
+      .from(mcpAuthProfiles)
+      .where(
+        and(
+          eq(mcpAuthProfiles.orgId, orgId),
+          eq(mcpAuthProfiles.id, config.defaultMcpAuthProfileId),
+          eq(mcpAuthProfiles.mcpServerId, server.id),
+        ),
+      )
+      .get();
+    if (!profile) issues.push({ field: body("defaultMcpAuthProfileId"), message: "Not an auth profile of this MCP source" });
+  }
+
+  issues.push(...targetIssues(config.testerTargets, targetSourceField(config)));
+  const seen = new Set<string>();
+  config.testerTargets.forEach((t, i) => {
+    const key = `${t.modelId}|${t.skillMode}|${t.skillVersionId ?? ""}`;
+    if (seen.has(key)) issues.push({ field: body(`testerTargets.${i}`), message: "Duplicate tester target" });
+    seen.add(key);
+  });
+
+  if (config.schedule) {
+    const problem = scheduleProblem(config.schedule.cron, config.schedule.timezone);
+    if (problem) issues.push({ field: body(`schedule.${problem.field}`), message: problem.message });
+  }
+
+  const secretCheck = (text: string, field: string) => {
+    const kinds = findCredentials(text);
+    if (kinds.length) {
+      issues.push({
+        field: body(field),
+        message: `Contains what looks like a credential (${kinds.join(", ")}); it would end up in run traces. Put secrets in an MCP auth profile.`,
+      });
+    }
+  };
+  secretCheck(config.testerPrompt, "testerPrompt");
+  config.criteria.forEach((c, i) => secretCheck(c.criterionText, `criteria.${i}.criterionText`));
+  if (config.description) secretCheck(config.description, "description");
+  secretCheck(JSON.stringify(config.metadata), "metadata");
+
+  if (issues.length) {
+    throw validationError(issues, source === "create" ? "Workflow preflight failed" : "Workflow update preflight failed");
+  }
+  return { defaultAuthProfileId: server?.defaultAuthProfileId ?? null };
+}
+
+export { defaultTesterModel };

@@ -1,0 +1,174 @@
+import { and, asc, eq, inArray, isNull, or, type SQL } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { workflows, workflowVersions } from "../db/schema";
+import { isUniqueViolation } from "../lib/d1";
+import { ApiError } from "../lib/errors";
+import type { WorkflowConfig, WorkflowView } from "../routes/workflows/schemas";
+import { nextDueAt } from "./schedule";
+
+export type WorkflowRow = typeof workflows.$inferSelect;
+export type VersionRow = typeof workflowVersions.$inferSelect;
+
+export interface WorkflowWithVersion {
+  workflow: WorkflowRow;
+  version: VersionRow & { config: WorkflowConfig };
+}
+
+export function toWorkflowView({ workflow, version }: WorkflowWithVersion): WorkflowView {
+  const c = version.config;
+  return {
+    id: workflow.id,
+    name: workflow.name,
+    description: c.description,
+    categorySlug: workflow.categorySlug,
+    mcpServerId: c.mcpServerId,
+    defaultMcpAuthProfileId: c.defaultMcpAuthProfileId,
+    testerPrompt: c.testerPrompt,
+    testerTargets: c.testerTargets,
+    criteria: c.criteria,
+    schedule: c.schedule
+      ? {
+          ...c.schedule,
+          nextRunAt: workflow.scheduleEnabled && workflow.nextDueAt ? workflow.nextDueAt.toISOString() : null,
+        }
+      : null,
+    limits: c.limits,
+    retryPolicy: c.retryPolicy,
+    toolPolicy: c.toolPolicy,
+    metadata: c.metadata,
+    currentVersion: { id: version.id, version: version.version, createdAt: version.createdAt.toISOString() },
+    archived: workflow.archivedAt !== null,
+    archivedAt: workflow.archivedAt?.toISOString() ?? null,
+    createdAt: workflow.createdAt.toISOString(),
+    updatedAt: workflow.updatedAt.toISOString(),
+  };
+}
+
+export function toVersionView(version: VersionRow & { config: WorkflowConfig }) {
+  return {
+    id: version.id,
+    workflowId: version.workflowId,
+    version: version.version,
+    config: version.config,
+    createdAt: version.createdAt.toISOString(),
+  };
+}
+
+/** The schedule columns of a workflow row for a config: the cron, its zone, and when it is next due. */
+function scheduleColumns(config: WorkflowConfig, now: Date) {
+  const s = config.schedule;
+  return {
+    scheduleCron: s?.cron ?? null,
+    scheduleTimezone: s?.timezone ?? null,
+    scheduleEnabled: Boolean(s?.enabled),
+    nextDueAt: s?.enabled ? nextDueAt(s.cron, s.timezone, now) : null,
+  };
+}
+
+/** Active workflows of the organization, optionally in any of `categories`. */
+export async function listWorkflows(db: Database, orgId: string, categories: string[]): Promise<WorkflowView[]> {
+  const filters: SQL[] = [eq(workflows.orgId, orgId), isNull(workflows.archivedAt)];
+  if (categories.length) filters.push(inArray(workflows.categorySlug, categories));
+  const rows = await db
+    .select({ workflow: workflows, version: workflowVersions })
+    .from(workflows)
+    .innerJoin(workflowVersions, eq(workflowVersions.id, workflows.currentVersionId))
+    .where(and(...filters))
+    .orderBy(asc(workflows.createdAt), asc(workflows.id))
+    .all();
+  return rows.map((r) => toWorkflowView(r as WorkflowWithVersion));
+}
+
+/** The workflow with its current version, archived ones included; 404 when it is not this organization's. */
+export async function getWorkflow(db: Database, orgId: string, id: string): Promise<WorkflowWithVersion> {
+  const row = await db
+    .select({ workflow: workflows, version: workflowVersions })
+    .from(workflows)
+    .innerJoin(workflowVersions, eq(workflowVersions.id, workflows.currentVersionId))
+    .where(and(eq(workflows.orgId, orgId), eq(workflows.id, id)))
+    .get();
+  if (!row) throw new ApiError("not_found", "Workflow not found");
+  return row as WorkflowWithVersion;
+}
+
+/** Rows for a new workflow and its first version; the caller writes them in one batch with its runs. */
+export function newWorkflowRows(orgId: string, config: WorkflowConfig, now: Date): WorkflowWithVersion {
+  const workflowId = crypto.randomUUID();
+  const version = { id: crypto.randomUUID(), workflowId, orgId, version: 1, config, createdAt: now };
+  const workflow: WorkflowRow = {
+    id: workflowId,
+    orgId,
+    name: config.name,
+    categorySlug: config.categorySlug,
+    currentVersionId: version.id,
+    currentVersionNumber: 1,
+    ...scheduleColumns(config, now),
+    archivedAt: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  return { workflow, version };
+}
+
+export function insertWorkflowStatements(db: Database, rows: WorkflowWithVersion) {
+  return [db.insert(workflows).values(rows.workflow), db.insert(workflowVersions).values(rows.version)] as const;
+}
+
+/**
+ * Writes `config` as the next immutable version. The workflow row moves only if it still points at the
+ * version the change was made against, so two concurrent edits cannot both win.
+ */
+export async function writeNextVersion(
+  db: Database,
+  current: WorkflowWithVersion,
+  config: WorkflowConfig,
+  now: Date,
+): Promise<WorkflowWithVersion> {
+  const { workflow } = current;
+  const version = {
+    id: crypto.randomUUID(),
+    workflowId: workflow.id,
+    orgId: workflow.orgId,
+    version: workflow.currentVersionNumber + 1,
+    config,
+    createdAt: now,
+  };
+  const scheduleChanged =
+    JSON.stringify(config.schedule) !== JSON.stringify(current.version.config.schedule) || workflow.nextDueAt === null;
+  const updated: WorkflowRow = {
+    ...workflow,
+    name: config.name,
+    categorySlug: config.categorySlug,
+    currentVersionId: version.id,
+    currentVersionNumber: version.version,
+    ...(scheduleChanged ? scheduleColumns(config, now) : {}),
+    updatedAt: now,
+  };
+  try {
+    const [, result] = await db.batch([
+      db.insert(workflowVersions).values(version),
+      db
+        .update(workflows)
+        .set(updated)
+        .where(and(eq(workflows.id, workflow.id), eq(workflows.currentVersionId, workflow.currentVersionId))),
+    ]);
+    if ((result as D1Result).meta.changes !== 1) throw new Error("workflow moved concurrently");
+  } catch (err) {
+    if (isUniqueViolation(err) || String(err).includes("moved concurrently")) {
+      throw new ApiError("conflict", "The workflow was changed by another request at the same time; fetch it and retry");
+    }
+    throw err;
+  }
+  return { workflow: updated, version };
+}
+
+/** Archives a workflow (idempotent). Run history stays readable. */
+export async function archiveWorkflow(db: Database, orgId: string, id: string, now: Date): Promise<void> {
+  const current = await getWorkflow(db, orgId, id);
+  if (current.workflow.archivedAt) return;
+  await db
+    .update(workflows)
+    .set({ archivedAt: now, updatedAt: now, nextDueAt: null, scheduleEnabled: false })
+    .where(and(eq(workflows.id, id), eq(workflows.orgId, orgId), or(isNull(workflows.archivedAt))))
+    .run();
+}
