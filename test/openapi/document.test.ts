@@ -1,0 +1,114 @@
+import { describe, expect, it } from "vitest";
+import { createApiApp, createApp } from "../../src/app";
+import { API_BASE } from "../../src/lib/openapi";
+import { auditOpenApiDocument, documentOperations } from "../../src/routes/docs/audit";
+import { TAG_DESCRIPTIONS } from "../../src/routes/docs/document";
+import { call, callJson, createOrg } from "../helpers";
+
+/** Routes the top-level app serves under API_BASE that are about the API rather than part of it. */
+const DOCS_ROUTES = ["GET /openapi", "GET /docs", "GET /docs/app.js", "GET /docs/app.css"];
+
+/** `/runs/:id` (hono) -> `/runs/{id}` (OpenAPI). */
+const toTemplate = (path: string) => path.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, "{$1}");
+
+/** Distinct `METHOD /path` of a hono app's handlers, middleware (`ALL`) left out. */
+function servedOperations(routes: ReadonlyArray<{ method: string; path: string }>, base = ""): string[] {
+  const out = new Set<string>();
+  for (const r of routes) {
+    if (r.method === "ALL" || !r.path.startsWith(base)) continue;
+    out.add(`${r.method.toUpperCase()} ${toTemplate(r.path.slice(base.length))}`);
+  }
+  return [...out].sort();
+}
+
+async function fetchDocument(host = "127.0.0.1:8787") {
+  const r = await callJson("/openapi", { host });
+  expect(r.status).toBe(200);
+  return r.body;
+}
+
+const key = (op: { method: string; path: string }) => `${op.method.toUpperCase()} ${op.path}`;
+
+/** A request URL for an operation: path parameters filled with a syntactically valid id that names nothing. */
+const concrete = (path: string) => path.replace(/\{[^}]+\}/g, crypto.randomUUID());
+
+/** True when the router, not an operation's handler, answered: no route (404 "No route for") or wrong method (405). */
+function isRouterMiss(r: { status: number; body: any }, method: string, path: string) {
+  if (r.status === 405) return true;
+  return r.status === 404 && r.body?.error?.message === `No route for ${method} ${API_BASE}${path}`;
+}
+
+describe("GET /openapi", () => {
+  it("is served without a key, as OpenAPI 3.0.x JSON whose server is the host it was fetched from", async () => {
+    for (const host of ["127.0.0.1:8787", "acme.armature.app", "docs.localhost:8799", "127.0.0.1:8787"]) {
+      const res = await call("/openapi", { host });
+      expect(res.status, host).toBe(200);
+      expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+      const doc = (await res.json()) as any;
+      expect(doc.openapi).toMatch(/^3\.0\.\d+$/);
+      expect(doc.servers).toHaveLength(1);
+      expect(doc.servers[0].url).toBe(`http://${host}/api/armature/v1`);
+    }
+  });
+
+  it("passes the house audit (the same one npm run lint:openapi runs)", async () => {
+    expect(auditOpenApiDocument(await fetchDocument())).toEqual([]);
+  });
+
+  it("gives every operation a unique operationId, one known tag, bearerAuth and a documented 401", async () => {
+    const doc = await fetchDocument();
+    expect(Object.keys(doc.components.securitySchemes)).toEqual(["bearerAuth"]);
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
+    expect(doc.security).toEqual([{ bearerAuth: [] }]);
+    const ops = documentOperations(doc);
+    expect(ops.length).toBeGreaterThan(0);
+    const ids = ops.map((o) => o.operation.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const { method, path, operation } of ops) {
+      const where = `${method} ${path}`;
+      expect(operation.operationId, where).toMatch(/^[a-z][A-Za-z]+$/);
+      expect(operation.tags, where).toHaveLength(1);
+      expect(Object.keys(TAG_DESCRIPTIONS), where).toContain((operation.tags as string[])[0]);
+      expect(operation.security, where).toEqual([{ bearerAuth: [] }]);
+      expect((operation.responses as Record<string, unknown>)["401"], where).toBeTruthy();
+    }
+  });
+
+  it("lists exactly the tags of its operations, in the API's area order", async () => {
+    const doc = await fetchDocument();
+    const used = new Set(documentOperations(doc).map((o) => (o.operation.tags as string[])[0]!));
+    const order = Object.keys(TAG_DESCRIPTIONS);
+    expect(doc.tags.map((t: { name: string }) => t.name)).toEqual(order.filter((t) => used.has(t)));
+    for (const t of doc.tags) expect(t.description, t.name).toBe(TAG_DESCRIPTIONS[t.name]);
+  });
+
+  it("documents every operation the API app registers, and nothing it does not", async () => {
+    const documented = documentOperations(await fetchDocument()).map(key).sort();
+    expect(documented).toEqual(servedOperations(createApiApp().routes));
+  });
+
+  it("leaves no route of the top-level app under the API base undocumented, docs endpoints aside", async () => {
+    const documented = new Set(documentOperations(await fetchDocument()).map(key));
+    const stray = servedOperations(createApp().routes, API_BASE).filter((op) => !documented.has(op) && !DOCS_ROUTES.includes(op));
+    expect(stray).toEqual([]);
+  });
+
+  it("documents only live operations: each needs a key, and with one it reaches a handler rather than the router's 404/405", async () => {
+    const org = await createOrg();
+    // The detector below must recognise a route that does not exist, or this test could not fail.
+    const canary = "/openapi-canary-no-such-route";
+    expect(isRouterMiss(await callJson(canary, { key: org.ownerKey }), "GET", canary)).toBe(true);
+    expect(isRouterMiss(await callJson("/org", { key: org.ownerKey, method: "DELETE" }), "DELETE", "/org")).toBe(true);
+
+    for (const { method, path, operation } of documentOperations(await fetchDocument())) {
+      const url = concrete(path);
+      const m = method.toUpperCase();
+      const body = operation.requestBody ? {} : undefined;
+      const anonymous = await callJson(url, { method: m, body });
+      expect(anonymous.status, `${m} ${path} without a key`).toBe(401);
+      expect(anonymous.body.error.code).toBe("unauthorized");
+      const keyed = await callJson(url, { method: m, body, key: org.ownerKey });
+      expect(isRouterMiss(keyed, m, url), `${m} ${path} answered ${keyed.status} ${JSON.stringify(keyed.body)}`).toBe(false);
+    }
+  });
+});
