@@ -53,6 +53,11 @@ export function captureQueue() {
       await vi.waitUntil(() => messages.length >= n, { timeout: 5000, interval: 20 });
       return messages;
     },
+    /** Waits until the messages for these run ids number at least `n`; returns them. */
+    async waitForRuns(ids: string[], n = ids.length) {
+      await vi.waitUntil(() => messages.filter((m) => ids.includes(m.runId)).length >= n, { timeout: 5000, interval: 20 });
+      return messages.filter((m) => ids.includes(m.runId));
+    },
     /** The messages for these run ids. */
     for: (ids: string[]) => messages.filter((m) => ids.includes(m.runId)),
   };

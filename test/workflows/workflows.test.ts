@@ -51,8 +51,7 @@ describe("POST /workflows", () => {
     const stored = await runsOfWorkflow(res.body.workflow.id);
     expect(stored.map((r) => r.modelId).sort()).toEqual(["claude-sonnet-4", "gpt-5"]);
     expect(stored.every((r) => r.trigger === "initial" && r.status === "queued" && r.workflowVersion === 1)).toBe(true);
-    await queue.waitFor(2);
-    expect(queue.for(stored.map((r) => r.id)).sort((a, b) => a.runId.localeCompare(b.runId))).toEqual(
+    expect((await queue.waitForRuns(stored.map((r) => r.id))).sort((a, b) => a.runId.localeCompare(b.runId))).toEqual(
       stored.map((r) => ({ runId: r.id, orgId: org.id })).sort((a, b) => a.runId.localeCompare(b.runId)),
     );
   });
