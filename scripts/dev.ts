@@ -1,0 +1,165 @@
+// `npm run dev`: local secrets, local D1 migrations, the demo organization and its owner key, then
+// `wrangler dev` on http://127.0.0.1:8787. Extra arguments go to wrangler dev (`npm run dev -- --port 9000`).
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import net from "node:net";
+import { constants } from "node:os";
+import path from "node:path";
+import { parsePeppers } from "../src/auth/api-key";
+import { DEMO_ORG, ensureDemo } from "../src/admin/demo";
+import { AdminError } from "../src/admin/errors";
+import { ensureDevVars } from "./lib/dev-vars";
+import { DATABASE, DEFAULT_STATE_DIR, demoKeyPath, ROOT } from "./lib/project";
+import { d1Executor, runWrangler, spawnWrangler, wranglerEnv } from "./lib/wrangler";
+
+const API_PATH = "/api/armature/v1";
+const READY_TIMEOUT_MS = 90_000;
+
+/** Reads `--name value` / `--name=value` from wrangler dev's arguments. */
+function optionValue(args: string[], name: string): { value: string; index: number; inline: boolean } | null {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === `--${name}` && i + 1 < args.length) return { value: args[i + 1]!, index: i, inline: false };
+    if (arg.startsWith(`--${name}=`)) return { value: arg.slice(name.length + 3), index: i, inline: true };
+  }
+  return null;
+}
+
+/** wrangler dev's arguments: ours by default, the user's where given; --persist-to made absolute. */
+function devArguments(userArgs: string[]) {
+  const args = [...userArgs];
+  const persist = optionValue(args, "persist-to");
+  let stateDir = DEFAULT_STATE_DIR;
+  if (persist) {
+    stateDir = path.resolve(process.cwd(), persist.value);
+    args.splice(persist.index, persist.inline ? 1 : 2, "--persist-to", stateDir);
+  }
+  const ip = optionValue(args, "ip")?.value ?? "127.0.0.1";
+  const port = Number(optionValue(args, "port")?.value ?? 8787);
+  if (!optionValue(args, "ip")) args.push("--ip", ip);
+  if (!optionValue(args, "port")) args.push("--port", String(port));
+  return { args, stateDir, persistTo: persist ? stateDir : undefined, ip, port };
+}
+
+function fail(message: string): never {
+  console.error(`\nnpm run dev: ${message}`);
+  process.exit(1);
+}
+
+function portIsFree(ip: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once("error", () => resolve(false));
+    server.listen({ host: ip, port, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+async function applyMigrations(persistTo: string | undefined) {
+  const target = persistTo ? ["--local", "--persist-to", persistTo] : ["--local"];
+  // CI=true: wrangler takes its non-interactive default ("yes") instead of asking to confirm.
+  const result = await runWrangler(["d1", "migrations", "apply", DATABASE, ...target], { CI: "true" });
+  if (result.code !== 0) {
+    console.error(result.stdout + result.stderr);
+    fail("applying the D1 migrations to the local database failed (output above)");
+  }
+  const applied = /No migrations to apply/i.test(result.stdout)
+    ? []
+    : result.stdout.split("\n").flatMap((l) => (l.includes("✅") ? (/[\w.-]+\.sql/.exec(l) ?? []) : []));
+  console.log(applied.length ? `Applied migrations: ${applied.join(", ")}` : "Local database schema is up to date.");
+}
+
+function readStoredKey(file: string): string | null {
+  return existsSync(file) ? readFileSync(file, "utf8").trim() || null : null;
+}
+
+function banner(base: string, key: string, keyFile: string, ready: boolean) {
+  const api = `${base}${API_PATH}`;
+  const lines = [
+    "",
+    "────────────────────────────────────────────────────────────────────────",
+    ready ? `Armature API running at ${api}` : `Armature API starting at ${api} (it has not answered yet)`,
+    `Organization '${DEMO_ORG.slug}', owner key (kept in ${path.relative(ROOT, keyFile)}):`,
+    "",
+    `ARMATURE_API_KEY=${key}`,
+    "",
+    "Try it:",
+    `  curl -s ${api}/org -H "authorization: Bearer ${key}"`,
+    `OpenAPI document: ${api}/openapi   API reference: ${api}/docs`,
+    "Admin CLI (keys, organizations, features): npm run armature -- --help",
+    "────────────────────────────────────────────────────────────────────────",
+    "",
+  ];
+  console.log(lines.join("\n"));
+}
+
+async function waitUntilReady(base: string, stillRunning: () => boolean): Promise<boolean> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline && stillRunning()) {
+    try {
+      const res = await fetch(`${base}${API_PATH}/openapi`, { signal: AbortSignal.timeout(2_000) });
+      await res.body?.cancel();
+      return true;
+    } catch {
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+  return false;
+}
+
+async function main() {
+  const dev = devArguments(process.argv.slice(2));
+  const { vars, created } = (() => {
+    try {
+      return ensureDevVars();
+    } catch (err) {
+      return fail((err as Error).message);
+    }
+  })();
+  if (created) console.log("Created .dev.vars with fresh local secrets (API_KEY_PEPPERS, SECRETS_ENCRYPTION_KEY).");
+
+  if (!(await portIsFree(dev.ip, dev.port))) {
+    fail(`${dev.ip}:${dev.port} is already in use (another \`npm run dev\`?). Stop it, or pick a port: npm run dev -- --port 8788`);
+  }
+
+  await applyMigrations(dev.persistTo);
+
+  const keyFile = demoKeyPath(dev.stateDir);
+  let demo;
+  try {
+    demo = await ensureDemo(d1Executor({ remote: false, persistTo: dev.persistTo }), parsePeppers(vars.API_KEY_PEPPERS), readStoredKey(keyFile));
+  } catch (err) {
+    fail(err instanceof AdminError ? err.message : `preparing the demo organization failed: ${(err as Error).message}`);
+  }
+  if (demo.orgCreated) console.log(`Created organization '${DEMO_ORG.slug}' (${DEMO_ORG.name}).`);
+  if (demo.minted) {
+    mkdirSync(path.dirname(keyFile), { recursive: true });
+    writeFileSync(keyFile, `${demo.key}\n`, { mode: 0o600 });
+    console.log("Minted a new demo owner key.");
+  }
+  for (const id of demo.revokedKeyIds) console.log(`Revoked the previous demo key ${id}.`);
+
+  const child = spawnWrangler(["dev", ...dev.args], { stdio: "inherit", env: wranglerEnv() });
+  let exited = false;
+  const forward = (signal: NodeJS.Signals) => {
+    if (!exited) child.kill(signal);
+  };
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, forward);
+  child.on("exit", (code, signal) => {
+    exited = true;
+    if (signal) {
+      for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.off(s, forward);
+      process.exitCode = 128 + (constants.signals[signal] ?? 0);
+      process.kill(process.pid, signal);
+    } else {
+      process.exit(code ?? 1);
+    }
+  });
+  child.on("error", (err) => fail(`could not start wrangler dev: ${err.message}`));
+
+  const host = dev.ip === "0.0.0.0" || dev.ip === "::" ? "127.0.0.1" : dev.ip.includes(":") ? `[${dev.ip}]` : dev.ip;
+  const protocol = optionValue(dev.args, "local-protocol")?.value === "https" ? "https" : "http";
+  const base = `${protocol}://${host}:${dev.port}`;
+  const ready = await waitUntilReady(base, () => !exited);
+  if (!exited) banner(base, demo.key, keyFile, ready);
+}
+
+await main();
