@@ -53,7 +53,11 @@ export async function updateWorkflow(deps: CommandDeps, orgId: string, id: strin
   if (current.workflow.archivedAt) throw new ApiError("conflict", "The workflow is archived and cannot be changed");
   const next = applyUpdate(current.version.config, patch, defaultTesterModel(deps.defaultModel));
   if (JSON.stringify(next) === JSON.stringify(current.version.config)) return { rows: current, changed: false };
-  await preflightWorkflow(deps.db, orgId, next, "update");
+  const { defaultAuthProfileId } = await preflightWorkflow(deps.db, orgId, next, "update");
+  // A new source without a named profile uses that source's default, as on create.
+  if (patch.mcpServerId !== undefined && patch.defaultMcpAuthProfileId === undefined) {
+    next.defaultMcpAuthProfileId = defaultAuthProfileId;
+  }
   return { rows: await writeNextVersion(deps.db, current, next, deps.now), changed: true };
 }
 

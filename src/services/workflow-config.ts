@@ -192,11 +192,12 @@ export async function preflightWorkflow(db: Database, orgId: string, config: Wor
     if (!profile) issues.push({ field: body("defaultMcpAuthProfileId"), message: "Not an auth profile of this MCP source" });
   }
 
-  issues.push(...targetIssues(config.testerTargets, targetSourceField(config)));
+  const fieldOf = targetSourceField(config);
+  issues.push(...targetIssues(config.testerTargets, fieldOf));
   const seen = new Set<string>();
   config.testerTargets.forEach((t, i) => {
     const key = `${t.modelId}|${t.skillMode}|${t.skillVersionId ?? ""}`;
-    if (seen.has(key)) issues.push({ field: body(`testerTargets.${i}`), message: "Duplicate tester target" });
+    if (seen.has(key)) issues.push({ field: fieldOf(i).replace(/\.modelId$/, ""), message: "Duplicate tester target" });
     seen.add(key);
   });
 

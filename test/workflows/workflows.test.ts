@@ -103,7 +103,8 @@ describe("POST /workflows", () => {
       [{ testerModelId: "nope" }, ["body.testerModelId"]],
       [{ testerTargets: [{ modelId: "nope" }] }, ["body.testerTargets.0.modelId"]],
       [{ testerTargets: [{ modelId: "gpt-5", skillMode: "skill" }] }, ["body.testerTargets.0.skillVersionId"]],
-      [{ testerModelIds: ["gpt-5", "gpt-5"] }, ["body.testerTargets.1"]],
+      [{ testerModelIds: ["gpt-5", "gpt-5"] }, ["body.testerModelIds.1"]],
+      [{ testerTargets: [{ modelId: "gpt-5" }, { modelId: "gpt-5", skillMode: "none" }] }, ["body.testerTargets.1"]],
       [{ criteria: [{ criterionText: "   " }] }, ["body.criteria.0.criterionText"]],
       [{ criteria: [{ criterionText: "x".repeat(2001) }] }, ["body.criteria.0.criterionText"]],
       [{ limits: { timeoutSeconds: 5, maxTurns: 1000 } }, ["body.limits.maxTurns", "body.limits.timeoutSeconds"]],
@@ -236,6 +237,22 @@ describe("PATCH /workflows/{id}", () => {
     // A patch that changes nothing writes no version.
     const same = await callJson(`/workflows/${id}`, { key: org.ownerKey, method: "PATCH", body: { testerPrompt: "New prompt" } });
     expect(same.body.currentVersion.version).toBe(2);
+  });
+
+  it("moving to another source takes that source's default auth profile unless one is named", async () => {
+    const org = await createOrg();
+    const wf = await createWorkflow(org);
+    const next = await createMcpSource(org, { authProfiles: [{ name: "p", type: "bearer", value: "t".repeat(20) }] });
+    const res = await callJson(`/workflows/${wf.workflow.id}`, { key: org.ownerKey, method: "PATCH", body: { mcpServerId: next.id } });
+    expect(res.status).toBe(200);
+    expect(res.body.workflow).toMatchObject({ mcpServerId: next.id, defaultMcpAuthProfileId: next.defaultMcpAuthProfileId });
+    const foreign = await createMcpSource(org, { authProfiles: [{ name: "q", type: "bearer", value: "u".repeat(20) }] });
+    const bad = await callJson(`/workflows/${wf.workflow.id}`, {
+      key: org.ownerKey,
+      method: "PATCH",
+      body: { defaultMcpAuthProfileId: foreign.authProfiles[0].id },
+    });
+    expect(fields(expectError(bad, 400, "validation_failed"))).toEqual(["body.defaultMcpAuthProfileId"]);
   });
 
   it("schedule: null makes the workflow manual-only", async () => {
