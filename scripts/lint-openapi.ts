@@ -3,6 +3,7 @@
  *   1. checks the house rules (src/routes/docs/audit.ts),
  *   2. lints it with Redocly CLI against redocly.yaml (no errors or warnings allowed; telemetry off),
  *   3. turns it into TypeScript with openapi-typescript and checks every operation and path is there,
+ *   4. parses the docs page script so a syntax error in it fails the build.
  * Exits 1 with one readable line per problem.
  */
 import { spawnSync } from "node:child_process";
@@ -11,6 +12,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import vm from "node:vm";
 import openapiTS, { astToString } from "openapi-typescript";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -30,12 +32,14 @@ const fail = (step: string, lines: string[]) => lines.forEach((l) => failures.pu
 
 let createApiApp: () => unknown;
 let docs: DocsModule;
+let uiScript: string;
 try {
   ({ createApiApp } = await load<{ createApiApp(): unknown }>("src/app.ts"));
   docs = {
     ...(await load<Pick<DocsModule, "buildOpenApiDocument">>("src/routes/docs/document.ts")),
     ...(await load<Omit<DocsModule, "buildOpenApiDocument">>("src/routes/docs/audit.ts")),
   };
+  ({ APP_JS: uiScript } = await load<{ APP_JS: string }>("src/docs-ui/app-js.ts"));
 } catch (err) {
   const message = err instanceof Error ? err.message : String(err);
   console.error(`openapi lint: could not load the app in Node: ${message}`);
@@ -101,10 +105,17 @@ try {
   fail("openapi-typescript", [err instanceof Error ? err.message : String(err)]);
 }
 
+// 4. The docs page script must parse.
+try {
+  new vm.Script(uiScript, { filename: "src/docs-ui/app-js.ts (APP_JS)" });
+} catch (err) {
+  fail("docs-ui", [`APP_JS does not parse: ${err instanceof Error ? err.message : String(err)}`]);
+}
+
 if (failures.length > 0) {
   console.error(`\nopenapi lint failed (${failures.length} problem${failures.length === 1 ? "" : "s"}); the document is in ${file}\n`);
   for (const f of failures) console.error(`  ${f}`);
   process.exit(1);
 }
 rmSync(dir, { recursive: true, force: true });
-console.log("openapi lint: ok (house rules, redocly, openapi-typescript)");
+console.log("openapi lint: ok (house rules, redocly, openapi-typescript, docs page script)");

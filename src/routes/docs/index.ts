@@ -3,13 +3,22 @@ import type { ApiApp } from "../../app";
 import type { AppEnv } from "../../env";
 import { API_BASE } from "../../lib/openapi";
 import { buildOpenApiDocument } from "./document";
+import { DOCS_ASSETS, DOCS_PATH, serveAsset, servePage } from "./page";
 
 export { buildOpenApiDocument, OPENAPI_VERSION, TAG_DESCRIPTIONS, type OpenApiDocument } from "./document";
 
+/**
+ * The unauthenticated documentation routes: the live OpenAPI document at `/openapi` and the interactive
+ * reference at `/docs` with its script and stylesheet. Register them before the API is mounted so that
+ * its authentication middleware never runs for them.
+ */
 export function registerDocs(app: OpenAPIHono<AppEnv>, api: ApiApp) {
   app.get(`${API_BASE}/openapi`, (c) => {
     const doc = buildOpenApiDocument(api, new URL(c.req.url).origin);
     c.header("access-control-allow-origin", "*");
     return c.json(doc, 200);
   });
+  app.get(DOCS_PATH, servePage);
+  app.get(DOCS_ASSETS.js.path, (c) => serveAsset(c, DOCS_ASSETS.js));
+  app.get(DOCS_ASSETS.css.path, (c) => serveAsset(c, DOCS_ASSETS.css));
 }
