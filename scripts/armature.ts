@@ -24,7 +24,7 @@ function loadPeppers(options: GlobalOptions): PepperSet {
     if (!raw) {
       throw new AdminError(
         "configuration",
-        `${DEV_VARS_PATH} has no API_KEY_PEPPERS: run \`npm run dev\` once to create the local secrets and database.`,
+        `No API_KEY_PEPPERS in ${DEV_VARS_PATH}: run \`npm run dev\` once to create the local secrets and database.`,
       );
     }
   }
