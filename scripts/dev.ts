@@ -85,6 +85,9 @@ function banner(base: string, key: string, keyFile: string, ready: boolean) {
     `  curl -s ${api}/org -H "authorization: Bearer ${key}"`,
     `OpenAPI document: ${api}/openapi   API reference: ${api}/docs`,
     "Admin CLI (keys, organizations, features): npm run armature -- --help",
+    process.env.ARMATURE_DEV_CRON === "0"
+      ? "The cron sweep is off (ARMATURE_DEV_CRON=0)."
+      : "The cron sweep (schedules, stuck runs) fires every minute, as when deployed.",
     "────────────────────────────────────────────────────────────────────────",
     "",
   ];
@@ -103,6 +106,28 @@ async function waitUntilReady(base: string, stillRunning: () => boolean): Promis
     }
   }
   return false;
+}
+
+/**
+ * wrangler dev does not fire Cron Triggers by itself; this does, at every minute boundary, through wrangler's
+ * local scheduled route, so schedules and the stuck-run sweep work locally as deployed. ARMATURE_DEV_CRON=0
+ * turns it off.
+ */
+function emulateCron(base: string, stillRunning: () => boolean) {
+  if (process.env.ARMATURE_DEV_CRON === "0") return;
+  const tick = async () => {
+    if (!stillRunning()) return;
+    try {
+      const res = await fetch(`${base}/cdn-cgi/local/scheduled?cron=${encodeURIComponent("* * * * *")}`, {
+        signal: AbortSignal.timeout(30_000),
+      });
+      await res.body?.cancel();
+    } catch {
+      // The server may be restarting; the next minute tries again.
+    }
+    setTimeout(tick, 60_000 - (Date.now() % 60_000)).unref();
+  };
+  setTimeout(tick, 60_000 - (Date.now() % 60_000)).unref();
 }
 
 async function main() {
@@ -160,6 +185,7 @@ async function main() {
   const base = `${protocol}://${host}:${dev.port}`;
   const ready = await waitUntilReady(base, () => !exited);
   if (!exited) banner(base, demo.key, keyFile, ready);
+  if (ready) emulateCron(base, () => !exited);
 }
 
 await main();
