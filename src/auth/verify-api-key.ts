@@ -87,11 +87,10 @@ export async function verifyApiKey(presented: string, opts: VerifyOptions): Prom
   if (!parsed) return null;
   const now = opts.now ?? Date.now();
   const record = await loadKeyRecord(opts.db, parsed.keyId, now);
-  if (!record) return null;
-  const pepper = opts.peppers.byVersion.get(record.hashVersion);
-  if (!pepper) return null;
-  const digest = await hashSecret(pepper, parsed.keyId, parsed.secret);
-  if (!digestsEqual(digest, record.secretHash)) return null;
+  const pepper = record && opts.peppers.byVersion.get(record.hashVersion);
+  // An unknown key id costs the same HMAC as a known one, so timing does not tell which ids exist.
+  const digest = await hashSecret(pepper || opts.peppers.byVersion.get(opts.peppers.current)!, parsed.keyId, parsed.secret);
+  if (!record || !pepper || !digestsEqual(digest, record.secretHash)) return null;
   if (record.revokedAt && record.revokedAt.getTime() <= now) return null;
   if (record.expiresAt && record.expiresAt.getTime() <= now) return null;
 
