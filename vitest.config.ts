@@ -19,6 +19,7 @@ export default defineConfig(async () => {
     ],
     test: {
       setupFiles: ["./test/apply-migrations.ts"],
+      reporters: ["default", "./test/summary-reporter.ts"],
     },
   };
 });
