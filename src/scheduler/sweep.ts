@@ -2,8 +2,8 @@ import { and, asc, eq, inArray, isNotNull, isNull, lt, lte, sql } from "drizzle-
 import type { Database } from "../db/client";
 import { dispatchIdempotency, runs, scheduleTicks, workflows } from "../db/schema";
 import type { RunMessage } from "../env";
-import { chunk } from "../lib/d1";
-import { dispatchRuns, enqueueRuns, failRuns, IDEMPOTENCY_WINDOW_MS, type RunRow } from "../services/dispatch";
+import { chunk, isUniqueViolation } from "../lib/d1";
+import { dispatchRuns, enqueueRuns, failRuns, IDEMPOTENCY_WINDOW_MS } from "../services/dispatch";
 import { nextDueAt } from "../services/schedule";
 import { getWorkflow } from "../services/workflows";
 
@@ -76,7 +76,8 @@ export async function dispatchDueSchedules(deps: SweepDeps): Promise<number> {
       });
       dispatched += result.queued;
     } catch (err) {
-      if (/UNIQUE constraint failed|PRIMARY KEY/i.test(String(err) + String((err as { cause?: unknown }).cause ?? ""))) continue;
+      // Another sweep claimed this due time first.
+      if (isUniqueViolation(err)) continue;
       console.error(JSON.stringify({ level: "error", msg: "scheduled dispatch failed", workflowId: id, error: String(err) }));
     }
   }
@@ -98,7 +99,6 @@ export async function repairStuckRuns(deps: SweepDeps): Promise<{ requeued: numb
   if (giveUp.length) {
     await failRuns(deps, giveUp, "queue_timeout", `Not picked up from the queue after ${MAX_QUEUE_ATTEMPTS} attempts`);
   }
-  const requeue: RunRow[] = [];
   for (const part of chunk(
     retry.map((r) => r.id),
     90,
@@ -109,8 +109,7 @@ export async function repairStuckRuns(deps: SweepDeps): Promise<{ requeued: numb
       .where(and(inArray(runs.id, part), eq(runs.status, "queued")))
       .run();
   }
-  requeue.push(...retry);
-  await enqueueRuns(deps, requeue);
+  await enqueueRuns(deps, retry);
 
   const overdue = await db
     .select()
@@ -126,7 +125,7 @@ export async function repairStuckRuns(deps: SweepDeps): Promise<{ requeued: numb
   if (overdue.length) {
     await failRuns(deps, overdue, "run_timeout", "The run exceeded its time limit and was ended by the sweep");
   }
-  return { requeued: requeue.length, timedOut: overdue.length };
+  return { requeued: retry.length, timedOut: overdue.length };
 }
 
 async function purgeExpired({ db, now }: SweepDeps) {
