@@ -132,7 +132,7 @@ CREATE INDEX `runs_org_status_created_idx` ON `runs` (`org_id`,`status`,`created
 CREATE INDEX `runs_org_classification_created_idx` ON `runs` (`org_id`,`classification`,`created_at`);--> statement-breakpoint
 CREATE INDEX `runs_org_duration_idx` ON `runs` (`org_id`,`duration_ms`);--> statement-breakpoint
 CREATE INDEX `runs_org_cost_idx` ON `runs` (`org_id`,`cost_usd`);--> statement-breakpoint
-CREATE INDEX `runs_active_fingerprint_idx` ON `runs` (`org_id`,`active_fingerprint`);--> statement-breakpoint
+CREATE UNIQUE INDEX `runs_active_fingerprint_uq` ON `runs` (`org_id`,`active_fingerprint`) WHERE active_fingerprint IS NOT NULL;--> statement-breakpoint
 CREATE INDEX `runs_status_enqueued_idx` ON `runs` (`status`,`enqueued_at`);--> statement-breakpoint
 CREATE INDEX `runs_status_started_idx` ON `runs` (`status`,`started_at`);--> statement-breakpoint
 CREATE INDEX `runs_workflow_idx` ON `runs` (`workflow_id`);--> statement-breakpoint

@@ -158,7 +158,10 @@ export const runs = sqliteTable(
     index("runs_org_classification_created_idx").on(t.orgId, t.classification, t.createdAt),
     index("runs_org_duration_idx").on(t.orgId, t.durationMs),
     index("runs_org_cost_idx").on(t.orgId, t.costUsd),
-    index("runs_active_fingerprint_idx").on(t.orgId, t.activeFingerprint),
+    // At most one active run per fingerprint: concurrent identical dispatches fold into one run.
+    uniqueIndex("runs_active_fingerprint_uq")
+      .on(t.orgId, t.activeFingerprint)
+      .where(sql`active_fingerprint IS NOT NULL`),
     index("runs_status_enqueued_idx").on(t.status, t.enqueuedAt),
     index("runs_status_started_idx").on(t.status, t.startedAt),
     index("runs_workflow_idx").on(t.workflowId),

@@ -52,8 +52,11 @@ export function errorResponses<S extends 400 | 404 | 409 | 413 | 415 | 422>(...e
 /** Errors a JSON-body operation can answer on top of its own. */
 export const BODY_ERRORS = [400, 413, 415] as const;
 
+/** A UUID as clients send it; upper-case hex is accepted and folded to the stored lower case. */
+export const uuidInput = () => z.uuid().toLowerCase();
+
 export const UuidParam = z.object({
-  id: z.uuid().openapi({ param: { name: "id", in: "path" }, example: "3f1c1d2e-8d4b-4b8e-9a57-2f0f4b1f6c1a" }),
+  id: uuidInput().openapi({ param: { name: "id", in: "path" }, example: "3f1c1d2e-8d4b-4b8e-9a57-2f0f4b1f6c1a" }),
 });
 
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({

@@ -19,19 +19,37 @@ export async function claimRun(db: Database, msg: RunMessage, now: Date): Promis
   return claimed ?? null;
 }
 
-/** The queue consumer: each message is acked or retried on its own. */
+/** Gives a claimed run back to the queue's next delivery (the claim failed before execution began). */
+async function releaseRun(db: Database, run: RunRow): Promise<void> {
+  await db
+    .update(runs)
+    .set({ status: "queued", startedAt: null })
+    .where(and(eq(runs.id, run.id), eq(runs.status, "running")))
+    .run();
+}
+
+const log = (fields: Record<string, unknown>) => console.log(JSON.stringify(fields));
+
+/**
+ * The queue consumer: each message is acked or retried on its own. A failure before the run's execution
+ * starts releases the claim and retries the message; a failure inside the execution ends the run as
+ * `internal_error`, since running it again could repeat its tool calls.
+ */
 export async function handleRunBatch(batch: MessageBatch<RunMessage>, env: Env, ctx: ExecutionContext): Promise<void> {
   const db = createDb(env.DB);
   for (const message of batch.messages) {
+    const body = message.body;
+    if (!body || typeof body.runId !== "string" || typeof body.orgId !== "string") {
+      log({ level: "error", msg: "malformed run message dropped", messageId: message.id });
+      message.ack();
+      continue;
+    }
+    let run: RunRow | null = null;
+    let executing = false;
     try {
-      const body = message.body;
-      if (!body || typeof body.runId !== "string" || typeof body.orgId !== "string") {
-        console.error(JSON.stringify({ level: "error", msg: "malformed run message dropped", id: message.id }));
-        message.ack();
-        continue;
-      }
-      const run = await claimRun(db, body, new Date());
+      run = await claimRun(db, body, new Date());
       if (!run) {
+        log({ level: "info", msg: "run message acked without work: unknown run or not queued", messageId: message.id, ...body });
         message.ack();
         continue;
       }
@@ -41,14 +59,27 @@ export async function handleRunBatch(batch: MessageBatch<RunMessage>, env: Env, 
         .where(eq(workflows.id, run.workflowId))
         .get();
       if (!workflow || workflow.archivedAt) {
-        await failRuns({ db, now: new Date() }, [run], "workflow_archived", "The workflow was archived before the run started");
+        await failRuns({ db, now: new Date() }, [run], "workflow_archived", "The workflow was archived before the run started", [
+          "running",
+        ]);
         message.ack();
         continue;
       }
+      executing = true;
       await executeRun({ env, db, ctx }, run);
       message.ack();
     } catch (err) {
-      console.error(JSON.stringify({ level: "error", msg: "run message failed", id: message.id, error: String(err) }));
+      log({ level: "error", msg: "run message failed", messageId: message.id, runId: body.runId, executing, error: String(err) });
+      try {
+        if (run && executing) {
+          await failRuns({ db, now: new Date() }, [run], "internal_error", `The run failed: ${String(err)}`, ["running"]);
+          message.ack();
+          continue;
+        }
+        if (run) await releaseRun(db, run);
+      } catch (cleanupErr) {
+        log({ level: "error", msg: "run cleanup failed", runId: body.runId, error: String(cleanupErr) });
+      }
       message.retry({ delaySeconds: Math.min(60, 5 * 2 ** message.attempts) });
     }
   }

@@ -14,5 +14,7 @@ export interface RunContext {
  * that says so, so no client polls forever.
  */
 export async function executeRun(rc: RunContext, run: RunRow): Promise<void> {
-  await failRuns({ db: rc.db, now: new Date() }, [run], "internal_error", "The run engine is not available in this build yet");
+  await failRuns({ db: rc.db, now: new Date() }, [run], "internal_error", "The run engine is not available in this build yet", [
+    "running",
+  ]);
 }

@@ -97,7 +97,9 @@ export async function repairStuckRuns(deps: SweepDeps): Promise<{ requeued: numb
   const giveUp = stale.filter((r) => r.queueAttempts >= MAX_QUEUE_ATTEMPTS);
   const retry = stale.filter((r) => r.queueAttempts < MAX_QUEUE_ATTEMPTS);
   if (giveUp.length) {
-    await failRuns(deps, giveUp, "queue_timeout", `Not picked up from the queue after ${MAX_QUEUE_ATTEMPTS} attempts`);
+    await failRuns(deps, giveUp, "queue_timeout", `Not picked up from the queue after ${MAX_QUEUE_ATTEMPTS} attempts`, [
+      "queued",
+    ]);
   }
   for (const part of chunk(
     retry.map((r) => r.id),
@@ -123,7 +125,7 @@ export async function repairStuckRuns(deps: SweepDeps): Promise<{ requeued: numb
     .limit(200)
     .all();
   if (overdue.length) {
-    await failRuns(deps, overdue, "run_timeout", "The run exceeded its time limit and was ended by the sweep");
+    await failRuns(deps, overdue, "run_timeout", "The run exceeded its time limit and was ended by the sweep", ["running"]);
   }
   return { requeued: retry.length, timedOut: overdue.length };
 }

@@ -67,6 +67,14 @@ async function fingerprint(versionId: string, target: Target, baselineRunId: str
   return sha256Hex(JSON.stringify([versionId, target.modelId, target.skillMode, target.skillVersionId, baselineRunId ?? null]));
 }
 
+function activeRun(db: Database, orgId: string, fp: string): Promise<RunRow | undefined> {
+  return db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.orgId, orgId), eq(runs.activeFingerprint, fp)))
+    .get();
+}
+
 async function runsByIds(db: Database, orgId: string, ids: string[]): Promise<RunRow[]> {
   const rows = (
     await Promise.all(chunk(ids, 90).map((part) => db.select().from(runs).where(and(eq(runs.orgId, orgId), inArray(runs.id, part))).all()))
@@ -76,7 +84,7 @@ async function runsByIds(db: Database, orgId: string, ids: string[]): Promise<Ru
 }
 
 /** The dispatch an idempotency key already made, or null; a different body under the same key is a 422. */
-async function replay(deps: DispatchDeps, orgId: string, key: string, requestHash: string): Promise<DispatchResult | null> {
+export async function replayDispatch(deps: DispatchDeps, orgId: string, key: string, requestHash: string): Promise<DispatchResult | null> {
   const existing = await deps.db
     .select()
     .from(dispatchIdempotency)
@@ -114,21 +122,20 @@ export async function dispatchRuns(deps: DispatchDeps, req: DispatchRequest): Pr
   const { db, now } = deps;
   const { workflow, version } = req.current;
   if (req.idempotency) {
-    const earlier = await replay(deps, req.orgId, req.idempotency.key, req.idempotency.requestHash);
+    const earlier = await replayDispatch(deps, req.orgId, req.idempotency.key, req.idempotency.requestHash);
     if (earlier) return earlier;
   }
 
+  // Runs dispatched with an idempotency key or forceNewRun are explicit: they neither fold into an identical
+  // active run nor carry a fingerprint that later dispatches fold into.
+  const foldable = !req.forceNewRun && !req.idempotency;
   const reusedRows: RunRow[] = [];
   const newRows: RunRow[] = [];
   for (const target of req.targets) {
     const fp = await fingerprint(version.id, target, req.baselineRunId);
-    const dedupe = !req.forceNewRun && !req.idempotency && req.trigger !== "initial";
-    if (dedupe) {
-      const active = await db
-        .select()
-        .from(runs)
-        .where(and(eq(runs.orgId, req.orgId), eq(runs.activeFingerprint, fp), inArray(runs.status, ["queued", "running"])))
-        .get();
+    // A new workflow version has no runs yet; otherwise look for the identical active run.
+    if (foldable && req.trigger !== "initial") {
+      const active = await activeRun(db, req.orgId, fp);
       if (active) {
         reusedRows.push(active);
         continue;
@@ -149,8 +156,7 @@ export async function dispatchRuns(deps: DispatchDeps, req: DispatchRequest): Pr
       skillMode: target.skillMode,
       skillVersionId: target.skillVersionId,
       baselineRunId: req.baselineRunId ?? null,
-      // Forced runs carry no fingerprint: later dispatches are not folded into them.
-      activeFingerprint: req.forceNewRun ? null : fp,
+      activeFingerprint: foldable ? fp : null,
       scheduleDueAt: req.scheduleDueAt ?? null,
       queueAttempts: 1,
       timeoutSeconds: version.config.limits.timeoutSeconds,
@@ -190,18 +196,41 @@ export async function dispatchRuns(deps: DispatchDeps, req: DispatchRequest): Pr
       }),
     );
   }
-  statements.push(...newRows.map((r) => db.insert(runs).values(r)));
+  // A concurrent identical dispatch may have inserted its run since the look-up: the unique index on the
+  // active fingerprint makes this insert do nothing, and the other run is returned below instead.
+  statements.push(
+    ...newRows.map((r) =>
+      db
+        .insert(runs)
+        .values(r)
+        // A no-op update rather than DO NOTHING: drizzle renders DO NOTHING's target WHERE after the action.
+        .onConflictDoUpdate({
+          target: [runs.orgId, runs.activeFingerprint],
+          targetWhere: sql`active_fingerprint IS NOT NULL`,
+          set: { activeFingerprint: sql`active_fingerprint` },
+        }),
+    ),
+  );
   if (statements.length) {
     try {
       await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
     } catch (err) {
       if (req.idempotency && isUniqueViolation(err)) {
         // A concurrent request with the same key committed first: answer with its runs.
-        const earlier = await replay(deps, req.orgId, req.idempotency.key, req.idempotency.requestHash);
+        const earlier = await replayDispatch(deps, req.orgId, req.idempotency.key, req.idempotency.requestHash);
         if (earlier) return earlier;
       }
       throw err;
     }
+  }
+
+  if (foldable && newRows.length) {
+    const stored = new Set((await runsByIds(db, req.orgId, newRows.map((r) => r.id))).map((r) => r.id));
+    for (const row of newRows.filter((r) => !stored.has(r.id))) {
+      const winner = await activeRun(db, req.orgId, row.activeFingerprint!);
+      if (winner) reusedRows.push(winner);
+    }
+    newRows.splice(0, newRows.length, ...newRows.filter((r) => stored.has(r.id)));
   }
 
   const failed = await enqueueRuns(deps, newRows);
@@ -223,18 +252,22 @@ export async function enqueueRuns(deps: DispatchDeps, rows: RunRow[]): Promise<R
       await deps.queue.sendBatch(part.map((r) => ({ body: { runId: r.id, orgId: r.orgId } satisfies RunMessage, contentType: "json" })));
     } catch (err) {
       console.error(JSON.stringify({ level: "error", msg: "queue send failed", runIds: part.map((r) => r.id), error: String(err) }));
-      failed.push(...(await failRuns(deps, part, "dispatch_failed", `The run could not be queued: ${String(err)}`)));
+      failed.push(...(await failRuns(deps, part, "dispatch_failed", `The run could not be queued: ${String(err)}`, ["queued"])));
     }
   }
   return failed;
 }
 
-/** Ends runs that are still queued as `fail` with a classification. */
+/**
+ * Ends runs as `fail` with a classification, but only those still in one of the `from` statuses: a run the
+ * consumer claimed meanwhile is not failed for a queue problem.
+ */
 export async function failRuns(
   deps: Pick<DispatchDeps, "db" | "now">,
   rows: RunRow[],
   classification: string,
   error: string,
+  from: ReadonlyArray<"queued" | "running">,
 ): Promise<RunRow[]> {
   const patch = {
     status: "fail" as const,
@@ -253,7 +286,7 @@ export async function failRuns(
         ...patch,
         durationMs: sql`CASE WHEN ${runs.startedAt} IS NULL THEN NULL ELSE ${deps.now.getTime()} - ${runs.startedAt} END`,
       })
-      .where(and(inArray(runs.id, part), inArray(runs.status, ["queued", "running"])))
+      .where(and(inArray(runs.id, part), inArray(runs.status, [...from])))
       .run();
   }
   return rows.map((r) => ({ ...r, ...patch }));

@@ -12,10 +12,14 @@ import { workflows } from "../../src/db/schema";
 import type { AppEnv } from "../../src/env";
 import { handleError } from "../../src/lib/error-handler";
 import { callJson, createOrg, db, expectError } from "../helpers";
-import { createMcpSource, createWorkflow, runsOfWorkflow } from "../workflows/fixtures";
+import { captureQueue, createMcpSource, createWorkflow, runsOfWorkflow } from "../workflows/fixtures";
 
+// Every delivery of this file's runs goes to a recorder, never to the consumer in the background.
+captureQueue();
+
+const spies: Array<{ mockRestore(): void }> = [];
 afterEach(() => {
-  vi.restoreAllMocks();
+  for (const spy of spies.splice(0)) spy.mockRestore();
 });
 
 describe("key verification", () => {
@@ -75,6 +79,7 @@ describe("internal errors", () => {
       }),
     };
     const spy = vi.spyOn(console, "error").mockImplementation(() => {});
+    spies.push(spy);
     const ctx = createExecutionContext();
     const res = await createApp().fetch(
       new Request("http://127.0.0.1:8787/api/armature/v1/mcp-servers", { headers: { authorization: `Bearer ${org.ownerKey}` } }),
@@ -101,10 +106,12 @@ describe("atomic workflow creation", () => {
     const source = await createMcpSource(org);
     const realUuid = crypto.randomUUID.bind(crypto);
     // The new run's id collides with an existing run: the run insert fails inside the batch.
-    vi.spyOn(crypto, "randomUUID").mockImplementation(() =>
-      new Error().stack?.includes("dispatchRuns") ? (existingRun!.id as ReturnType<typeof realUuid>) : realUuid(),
+    spies.push(
+      vi.spyOn(crypto, "randomUUID").mockImplementation(() =>
+        new Error().stack?.includes("dispatchRuns") ? (existingRun!.id as ReturnType<typeof realUuid>) : realUuid(),
+      ),
+      vi.spyOn(console, "error").mockImplementation(() => {}),
     );
-    vi.spyOn(console, "error").mockImplementation(() => {});
     const res = await callJson("/workflows", {
       key: org.ownerKey,
       body: { name: "half-written?", mcpServerId: source.id, testerPrompt: "p", testerModelIds: ["gpt-5"] },

@@ -1,17 +1,11 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { runs } from "../../src/db/schema";
 import { call, callJson, createOrg, db, expectError } from "../helpers";
 import { captureQueue, createWorkflow, runsOfWorkflow } from "./fixtures";
 
-let queue: ReturnType<typeof captureQueue>;
-beforeEach(() => {
-  queue = captureQueue();
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+const queue = captureQueue();
 
 async function setup(models = ["armature/scripted"]) {
   const org = await createOrg();

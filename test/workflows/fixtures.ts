@@ -34,8 +34,10 @@ export async function createWorkflow(org: TestOrg, body: Record<string, unknown>
 }
 
 /**
- * Replaces the Worker's queue consumer with a recorder, so a test sees exactly what reached the real Queue
- * binding (and the run engine does not touch the runs meanwhile).
+ * Replaces the Worker's queue consumer with a recorder for the whole test file, so a test sees exactly what
+ * reached the real Queue binding and no delivery reaches the real consumer in the background (the consumer
+ * tests call it directly). Call it once, at the top of a file, and never restore it: a delivery that lands
+ * after a file's tests would otherwise run the consumer outside any test.
  */
 export function captureQueue() {
   const messages: RunMessage[] = [];
@@ -47,7 +49,7 @@ export function captureQueue() {
   });
   return {
     messages,
-    restore: () => spy.mockRestore(),
+    spy,
     /** Waits until at least `n` messages arrived. */
     async waitFor(n: number) {
       await vi.waitUntil(() => messages.length >= n, { timeout: 5000, interval: 20 });

@@ -1,21 +1,16 @@
 import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
 import { runs, workflows } from "../../src/db/schema";
 import type { RunMessage } from "../../src/env";
+import { handleRunBatch } from "../../src/runner/consumer";
 import { MAX_QUEUE_ATTEMPTS, QUEUE_STALE_MS, RUNNING_GRACE_MS, runSweep } from "../../src/scheduler/sweep";
 import { callJson, createOrg, db } from "../helpers";
 import { captureQueue, createWorkflow, runsOfWorkflow } from "./fixtures";
 
-let queue: ReturnType<typeof captureQueue>;
-beforeEach(() => {
-  queue = captureQueue();
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+const queue = captureQueue();
 
 async function scheduledWorkflow(cron = "0 * * * *", models = ["gpt-5", "claude-sonnet-4"]) {
   const org = await createOrg();
@@ -127,8 +122,7 @@ describe("queue consumer", () => {
       messages.map((body, i) => ({ id: `m-${i}-${crypto.randomUUID()}`, timestamp: new Date(), attempts, body })),
     );
     const ctx = createExecutionContext();
-    queue.restore();
-    await worker.queue(batch, env, ctx);
+    await handleRunBatch(batch, env, ctx);
     return getQueueResult(batch, ctx);
   }
 

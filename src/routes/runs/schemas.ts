@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { LINK_HEADER, PageInfoFields, paginationQuery } from "../../lib/pagination";
+import { uuidInput } from "../../lib/openapi";
 import { RUN_CLASSIFICATION_IDS, RUN_CLASSIFICATIONS, RUN_STATUSES, RUN_TRIGGERS } from "../../lib/run-status";
 
 export const RUN_RANGES = { "24h": 24 * 3600_000, "7d": 7 * 24 * 3600_000, "30d": 30 * 24 * 3600_000 } as const;
@@ -37,7 +38,7 @@ export const ListRunsQuery = z.object({
       description: "Only runs created within this long before now (inclusive).",
       example: "7d",
     }),
-  workflowId: z.uuid().optional().openapi({ param: { name: "workflowId", in: "query" }, description: "Only this workflow's runs." }),
+  workflowId: uuidInput().optional().openapi({ param: { name: "workflowId", in: "query" }, description: "Only this workflow's runs." }),
   status: enumList(RUN_STATUSES)
     .optional()
     .openapi({
@@ -57,11 +58,12 @@ export const ListRunsQuery = z.object({
   search: z
     .string()
     .max(MAX_SEARCH_LENGTH)
+    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "Must not contain control characters")
     .optional()
     .openapi({
       param: { name: "search", in: "query" },
       description:
-        "Case-insensitive substring matched against the workflow name, the run's reason, its model id and its id. `%` and `_` match themselves.",
+        "Substring matched against the workflow name, the run's reason, its model id and its id; case-insensitive for ASCII letters. `%` and `_` match themselves.",
       example: "checkout",
     }),
   ...paginationQuery(),

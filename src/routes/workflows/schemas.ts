@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { uuidInput } from "../../lib/openapi";
 import { RUN_CLASSIFICATION_IDS, RUN_STATUSES, RUN_TRIGGERS } from "../../lib/run-status";
 
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -105,7 +106,7 @@ export const Metadata = z
 
 const workflowFields = {
   name: z.string().trim().min(1).max(200).openapi({ example: "Search returns recent issues" }),
-  mcpServerId: z.uuid(),
+  mcpServerId: uuidInput(),
   testerPrompt: z
     .string()
     .trim()
@@ -114,7 +115,7 @@ const workflowFields = {
     .openapi({ example: "Search for the most recent open issue and summarize it." }),
   description: z.string().max(2000).nullish(),
   categorySlug: slug.nullish().openapi({ example: "search" }),
-  defaultMcpAuthProfileId: z.uuid().nullish(),
+  defaultMcpAuthProfileId: uuidInput().nullish(),
   testerModelId: modelId.nullish(),
   testerModelIds: z.array(modelId).min(1).max(10).nullish(),
   testerTargets: z.array(TesterTarget).min(1).max(10).nullish(),
@@ -153,7 +154,7 @@ export type UpdateWorkflowInput = z.infer<typeof UpdateWorkflowBody>;
 export const DispatchBody = z
   .strictObject({
     reason: z.string().trim().max(500).optional().openapi({ example: "post-deploy smoke test" }),
-    baselineRunId: z.uuid().optional(),
+    baselineRunId: uuidInput().optional(),
     idempotencyKey: z
       .string()
       .min(1)
