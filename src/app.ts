@@ -44,7 +44,7 @@ function operationMatchers(api: ApiApp) {
       ? [
           {
             method: d.route.method.toUpperCase(),
-            pattern: new RegExp(`^${API_BASE}${d.route.path.replace(/\{[^}]+\}/g, "[^/]+")}/?$`),
+            pattern: new RegExp(`^${API_BASE}${d.route.path.replace(/\{[^}]+\}/g, "[^/]+")}$`),
           },
         ]
       : [],

@@ -2,10 +2,33 @@
  * The one redaction policy for anything that may echo a secret: traces, tool calls, evaluations, and the
  * credential check of the workflow preflight.
  */
-const CREDENTIAL_PATTERNS: Array<{ name: string; pattern: RegExp }> = [
+interface CredentialPattern {
+  name: string;
+  pattern: RegExp;
+  /** A further check of a match, where the shape alone would also match ordinary prose. */
+  verify?: (match: string) => boolean;
+}
+
+/** A bearer token has a digit or is long: "Bearer responsibilities" is prose. */
+const looksLikeToken = (match: string) => {
+  const token = match.replace(/^\S+\s+/, "");
+  return /\d/.test(token) || token.length >= 32;
+};
+
+/** Basic credentials are base64 of "user:password". */
+const isBasicCredential = (match: string) => {
+  try {
+    return /^[\x20-\x7e]+:[\x20-\x7e]*$/.test(atob(match.replace(/^\S+\s+/, "")));
+  } catch {
+    return false;
+  }
+};
+
+const CREDENTIAL_PATTERNS: CredentialPattern[] = [
   { name: "Armature API key", pattern: /\bamt_[0-9A-Za-z]{16}_[0-9A-Za-z]{43}\b/g },
   { name: "private key", pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|$)/g },
-  { name: "bearer token", pattern: /\bBearer\s+[A-Za-z0-9\-._~+/]{16,}=*/gi },
+  { name: "bearer token", pattern: /\bBearer\s+[A-Za-z0-9\-._~+/]{16,}=*/gi, verify: looksLikeToken },
+  { name: "basic credentials", pattern: /\bBasic\s+[A-Za-z0-9+/]{8,}={0,2}/gi, verify: isBasicCredential },
   { name: "Anthropic API key", pattern: /\bsk-ant-[A-Za-z0-9_-]{20,}/g },
   { name: "OpenAI API key", pattern: /\bsk-(?:proj-|svcacct-)?[A-Za-z0-9_-]{20,}/g },
   { name: "AWS access key", pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g },
@@ -22,9 +45,13 @@ export const REDACTED = "[REDACTED]";
 /** The names of the credential kinds found in a text (empty when none). */
 export function findCredentials(text: string): string[] {
   const found = new Set<string>();
-  for (const { name, pattern } of CREDENTIAL_PATTERNS) {
-    pattern.lastIndex = 0;
-    if (pattern.test(text)) found.add(name);
+  for (const { name, pattern, verify } of CREDENTIAL_PATTERNS) {
+    for (const match of text.matchAll(pattern)) {
+      if (!verify || verify(match[0])) {
+        found.add(name);
+        break;
+      }
+    }
   }
   return [...found];
 }
@@ -33,11 +60,13 @@ export function findCredentials(text: string): string[] {
  * Replaces every credential-shaped substring with "[REDACTED]".
  *
  * @example
- * redactText("use Bearer abcdefghijklmnopqrstuvwxyz") // "use [REDACTED]"
+ * redactText("use Bearer abcdefghij0123456789") // "use [REDACTED]"
  */
 export function redactText(text: string): string {
   let out = text;
-  for (const { pattern } of CREDENTIAL_PATTERNS) out = out.replace(pattern, REDACTED);
+  for (const { pattern, verify } of CREDENTIAL_PATTERNS) {
+    out = out.replace(pattern, (match) => (!verify || verify(match) ? REDACTED : match));
+  }
   return out;
 }
 

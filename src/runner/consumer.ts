@@ -35,7 +35,17 @@ const log = (fields: Record<string, unknown>) => console.log(JSON.stringify(fiel
  * starts releases the claim and retries the message; a failure inside the execution ends the run as
  * `internal_error`, since running it again could repeat its tool calls.
  */
-export async function handleRunBatch(batch: MessageBatch<RunMessage>, env: Env, ctx: ExecutionContext): Promise<void> {
+export function handleRunBatch(batch: MessageBatch<RunMessage>, env: Env, ctx: ExecutionContext): Promise<void> {
+  return processRunBatch(batch, env, ctx, executeRun);
+}
+
+/** handleRunBatch with the executor passed in, so its failure handling can be exercised. */
+export async function processRunBatch(
+  batch: MessageBatch<RunMessage>,
+  env: Env,
+  ctx: ExecutionContext,
+  execute: typeof executeRun,
+): Promise<void> {
   const db = createDb(env.DB);
   for (const message of batch.messages) {
     const body = message.body;
@@ -66,7 +76,7 @@ export async function handleRunBatch(batch: MessageBatch<RunMessage>, env: Env, 
         continue;
       }
       executing = true;
-      await executeRun({ env, db, ctx }, run);
+      await execute({ env, db, ctx }, run);
       message.ack();
     } catch (err) {
       log({ level: "error", msg: "run message failed", messageId: message.id, runId: body.runId, executing, error: String(err) });

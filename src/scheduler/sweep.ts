@@ -52,6 +52,7 @@ export async function dispatchDueSchedules(deps: SweepDeps): Promise<number> {
     .all();
   let dispatched = 0;
   for (const { id, orgId } of due) {
+    let claim: { dueAt: Date; next: Date | null } | undefined;
     try {
       const current = await getWorkflow(db, orgId, id);
       const { workflow, version } = current;
@@ -59,6 +60,7 @@ export async function dispatchDueSchedules(deps: SweepDeps): Promise<number> {
       const dueAt = workflow.nextDueAt;
       if (!schedule || !dueAt) continue;
       const next = nextDueAt(schedule.cron, schedule.timezone, now);
+      claim = { dueAt, next };
       const result = await dispatchRuns(deps, {
         orgId,
         current,
@@ -76,8 +78,16 @@ export async function dispatchDueSchedules(deps: SweepDeps): Promise<number> {
       });
       dispatched += result.queued;
     } catch (err) {
-      // Another sweep claimed this due time first.
-      if (isUniqueViolation(err)) continue;
+      if (isUniqueViolation(err) && claim) {
+        // This due time was dispatched already (by a concurrent sweep, or before a stale write moved
+        // next_due_at back): only move the schedule on, so the workflow is never stuck on a claimed time.
+        await db
+          .update(workflows)
+          .set({ nextDueAt: claim.next })
+          .where(and(eq(workflows.id, id), eq(workflows.nextDueAt, claim.dueAt)))
+          .run();
+        continue;
+      }
       console.error(JSON.stringify({ level: "error", msg: "scheduled dispatch failed", workflowId: id, error: String(err) }));
     }
   }

@@ -3,7 +3,11 @@ import { Cron } from "croner";
 /** Scheduled runs are at least this far apart, so a typo like "* * * * *" cannot flood a source. */
 export const MIN_SCHEDULE_INTERVAL_MS = 5 * 60_000;
 
+/** IANA zone names (`UTC`, `Europe/Berlin`, `America/Argentina/Buenos_Aires`, `Etc/GMT+5`), not offsets. */
+const IANA_NAME = /^(?:UTC|[A-Za-z][A-Za-z_-]*(?:\/[A-Za-z0-9][A-Za-z0-9_+-]*)+)$/;
+
 export function isValidTimeZone(tz: string): boolean {
+  if (!IANA_NAME.test(tz)) return false;
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: tz });
     return true;

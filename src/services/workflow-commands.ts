@@ -4,10 +4,11 @@ import { validationError } from "../lib/errors";
 import { ApiError } from "../lib/errors";
 import { defaultTesterModel } from "../models/catalog";
 import type { CreateWorkflowInput, DispatchInput, UpdateWorkflowInput } from "../routes/workflows/schemas";
-import { dispatchRequestHash, dispatchRuns, type DispatchDeps, type DispatchResult } from "./dispatch";
+import { dispatchRequestHash, dispatchRuns, replayDispatch, type DispatchDeps, type DispatchResult } from "./dispatch";
 import {
   applyUpdate,
   configFromCreate,
+  duplicateTargetIssues,
   preflightWorkflow,
   resolveTargets,
   targetIssues,
@@ -74,11 +75,20 @@ export async function dispatchWorkflowRuns(
     throw validationError([{ field: "body.idempotencyKey", message: "Differs from the Idempotency-Key header" }]);
   }
   const current: WorkflowWithVersion = await getWorkflow(deps.db, orgId, id);
+  const idempotency = idempotencyKey
+    ? { key: idempotencyKey, requestHash: await dispatchRequestHash(id, { ...input, idempotencyKey: undefined }) }
+    : undefined;
+  // A retry of a dispatch that already happened gets its answer, even if the workflow was archived since.
+  if (idempotency) {
+    const earlier = await replayDispatch(deps, orgId, idempotency.key, idempotency.requestHash);
+    if (earlier) return earlier;
+  }
   if (current.workflow.archivedAt) throw new ApiError("conflict", "The workflow is archived and cannot be dispatched");
 
   const override = input.testerTargets?.length || input.testerModelIds?.length;
   const targets = override ? resolveTargets(input, defaultTesterModel(deps.defaultModel)) : current.version.config.testerTargets;
-  const issues = override ? targetIssues(targets, targetSourceField(input)) : [];
+  const fieldOf = targetSourceField(input);
+  const issues = override ? [...targetIssues(targets, fieldOf), ...duplicateTargetIssues(targets, fieldOf)] : [];
   if (input.baselineRunId) {
     const baseline = await deps.db
       .select({ id: runs.id })
@@ -97,8 +107,6 @@ export async function dispatchWorkflowRuns(
     reason: input.reason ?? null,
     baselineRunId: input.baselineRunId ?? null,
     forceNewRun: input.forceNewRun ?? false,
-    idempotency: idempotencyKey
-      ? { key: idempotencyKey, requestHash: await dispatchRequestHash(id, { ...input, idempotencyKey: undefined }) }
-      : undefined,
+    idempotency,
   });
 }

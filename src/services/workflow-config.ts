@@ -88,15 +88,11 @@ export function applyUpdate(current: WorkflowConfig, patch: UpdateWorkflowInput,
   if (patch.categorySlug !== undefined) next.categorySlug = patch.categorySlug ?? null;
   if (patch.defaultMcpAuthProfileId !== undefined) next.defaultMcpAuthProfileId = patch.defaultMcpAuthProfileId ?? null;
   if (patch.testerTargets !== undefined || patch.testerModelIds !== undefined || patch.testerModelId !== undefined) {
-    next.testerModelId = patch.testerModelId !== undefined ? (patch.testerModelId ?? null) : current.testerModelId;
-    next.testerModelIds = patch.testerModelIds !== undefined ? (patch.testerModelIds ?? null) : current.testerModelIds;
-    const explicitTargets = patch.testerTargets !== undefined ? patch.testerTargets : undefined;
+    // A new model selection replaces the old one whole: the fields the patch leaves out are cleared.
+    next.testerModelId = patch.testerModelId ?? null;
+    next.testerModelIds = patch.testerModelIds ?? null;
     next.testerTargets = resolveTargets(
-      {
-        testerTargets: explicitTargets ?? (patch.testerModelIds || patch.testerModelId ? null : undefined),
-        testerModelIds: next.testerModelIds,
-        testerModelId: next.testerModelId,
-      },
+      { testerTargets: patch.testerTargets, testerModelIds: next.testerModelIds, testerModelId: next.testerModelId },
       defaultModel,
     );
   }
@@ -149,6 +145,18 @@ function isExplicit(input: { testerTargets?: unknown[] | null; testerModelIds?: 
   );
 }
 
+/** Names every tester target that repeats an earlier one (same model, skill mode and skill version). */
+export function duplicateTargetIssues(targets: Targets, fieldOf: (i: number) => string): FieldIssue[] {
+  const seen = new Set<string>();
+  const issues: FieldIssue[] = [];
+  targets.forEach((t, i) => {
+    const key = JSON.stringify([t.modelId, t.skillMode, t.skillVersionId]);
+    if (seen.has(key)) issues.push({ field: fieldOf(i).replace(/\.modelId$/, ""), message: "Duplicate tester target" });
+    seen.add(key);
+  });
+  return issues;
+}
+
 /** Checks tester targets against the model catalog. */
 export function targetIssues(targets: Array<{ modelId: string }>, fieldOf: (i: number) => string): FieldIssue[] {
   const issues: FieldIssue[] = [];
@@ -193,13 +201,7 @@ export async function preflightWorkflow(db: Database, orgId: string, config: Wor
   }
 
   const fieldOf = targetSourceField(config);
-  issues.push(...targetIssues(config.testerTargets, fieldOf));
-  const seen = new Set<string>();
-  config.testerTargets.forEach((t, i) => {
-    const key = `${t.modelId}|${t.skillMode}|${t.skillVersionId ?? ""}`;
-    if (seen.has(key)) issues.push({ field: fieldOf(i).replace(/\.modelId$/, ""), message: "Duplicate tester target" });
-    seen.add(key);
-  });
+  issues.push(...targetIssues(config.testerTargets, fieldOf), ...duplicateTargetIssues(config.testerTargets, fieldOf));
 
   if (config.schedule) {
     const problem = scheduleProblem(config.schedule.cron, config.schedule.timezone);
@@ -215,6 +217,7 @@ export async function preflightWorkflow(db: Database, orgId: string, config: Wor
       });
     }
   };
+  secretCheck(config.name, "name");
   secretCheck(config.testerPrompt, "testerPrompt");
   config.criteria.forEach((c, i) => secretCheck(c.criterionText, `criteria.${i}.criterionText`));
   if (config.description) secretCheck(config.description, "description");

@@ -1,7 +1,6 @@
-import { and, asc, eq, inArray, isNull, or, type SQL } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { workflows, workflowVersions } from "../db/schema";
-import { isUniqueViolation } from "../lib/d1";
 import { ApiError } from "../lib/errors";
 import type { WorkflowConfig, WorkflowView } from "../routes/workflows/schemas";
 import { nextDueAt } from "./schedule";
@@ -115,8 +114,10 @@ export function insertWorkflowStatements(db: Database, rows: WorkflowWithVersion
 }
 
 /**
- * Writes `config` as the next immutable version. The workflow row moves only if it still points at the
- * version the change was made against, so two concurrent edits cannot both win.
+ * Writes `config` as the next immutable version. The workflow moves to it only if it still points at the
+ * version the change was made against and is not archived, and only the columns the change owns are written
+ * (a concurrent archive or scheduled dispatch is never undone). The version row is inserted only when the move
+ * happened, in the same batch, so a lost race leaves nothing behind.
  */
 export async function writeNextVersion(
   db: Database,
@@ -133,10 +134,8 @@ export async function writeNextVersion(
     config,
     createdAt: now,
   };
-  const scheduleChanged =
-    JSON.stringify(config.schedule) !== JSON.stringify(current.version.config.schedule) || workflow.nextDueAt === null;
-  const updated: WorkflowRow = {
-    ...workflow,
+  const scheduleChanged = JSON.stringify(config.schedule) !== JSON.stringify(current.version.config.schedule);
+  const changes = {
     name: config.name,
     categorySlug: config.categorySlug,
     currentVersionId: version.id,
@@ -144,22 +143,37 @@ export async function writeNextVersion(
     ...(scheduleChanged ? scheduleColumns(config, now) : {}),
     updatedAt: now,
   };
-  try {
-    const [, result] = await db.batch([
-      db.insert(workflowVersions).values(version),
+  const [moved] = await db.batch([
+    db
+      .update(workflows)
+      .set(changes)
+      .where(
+        and(
+          eq(workflows.id, workflow.id),
+          eq(workflows.currentVersionId, workflow.currentVersionId),
+          isNull(workflows.archivedAt),
+        ),
+      ),
+    db.insert(workflowVersions).select(
       db
-        .update(workflows)
-        .set(updated)
-        .where(and(eq(workflows.id, workflow.id), eq(workflows.currentVersionId, workflow.currentVersionId))),
-    ]);
-    if ((result as D1Result).meta.changes !== 1) throw new Error("workflow moved concurrently");
-  } catch (err) {
-    if (isUniqueViolation(err) || String(err).includes("moved concurrently")) {
-      throw new ApiError("conflict", "The workflow was changed by another request at the same time; fetch it and retry");
-    }
-    throw err;
+        .select({
+          id: sql`${version.id}`.as("id"),
+          workflowId: sql`${version.workflowId}`.as("workflow_id"),
+          orgId: sql`${version.orgId}`.as("org_id"),
+          version: sql`${version.version}`.as("version"),
+          config: sql`${JSON.stringify(config)}`.as("config"),
+          createdAt: sql`${now.getTime()}`.as("created_at"),
+        })
+        .from(workflows)
+        .where(and(eq(workflows.id, workflow.id), eq(workflows.currentVersionId, version.id))),
+    ),
+  ]);
+  if ((moved as D1Result).meta.changes !== 1) {
+    const latest = await getWorkflow(db, workflow.orgId, workflow.id);
+    if (latest.workflow.archivedAt) throw new ApiError("conflict", "The workflow is archived and cannot be changed");
+    throw new ApiError("conflict", "The workflow was changed by another request at the same time; fetch it and retry");
   }
-  return { workflow: updated, version };
+  return { workflow: { ...workflow, ...changes }, version };
 }
 
 /** Archives a workflow (idempotent). Run history stays readable. */
@@ -169,6 +183,6 @@ export async function archiveWorkflow(db: Database, orgId: string, id: string, n
   await db
     .update(workflows)
     .set({ archivedAt: now, updatedAt: now, nextDueAt: null, scheduleEnabled: false })
-    .where(and(eq(workflows.id, id), eq(workflows.orgId, orgId), or(isNull(workflows.archivedAt))))
+    .where(and(eq(workflows.id, id), eq(workflows.orgId, orgId), isNull(workflows.archivedAt)))
     .run();
 }

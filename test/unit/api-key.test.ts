@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { generateApiKey, hashSecret, parseApiKey, parsePeppers } from "../../src/auth/api-key";
 import { digestsEqual } from "../../src/auth/verify-api-key";
 import { hasRole } from "../../src/auth/roles";
@@ -43,7 +43,10 @@ describe("key hashing", () => {
   });
 
   it("compares digests in constant time, and unequal lengths as unequal", () => {
+    const safe = vi.spyOn(crypto.subtle, "timingSafeEqual");
     expect(digestsEqual("abc", "abc")).toBe(true);
+    expect(safe).toHaveBeenCalledTimes(1);
+    safe.mockRestore();
     expect(digestsEqual("abc", "abd")).toBe(false);
     expect(digestsEqual("abc", "abcd")).toBe(false);
   });

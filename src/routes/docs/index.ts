@@ -18,6 +18,14 @@ export function registerDocs(app: OpenAPIHono<AppEnv>, api: ApiApp) {
     c.header("access-control-allow-origin", "*");
     return c.json(doc, 200);
   });
+  // The document is public and readable cross-origin (client generators, Postman): answer CORS preflights.
+  app.options(`${API_BASE}/openapi`, (c) => {
+    c.header("access-control-allow-origin", "*");
+    c.header("access-control-allow-methods", "GET, OPTIONS");
+    c.header("access-control-max-age", "86400");
+    c.header("allow", "GET, OPTIONS");
+    return c.body(null, 204);
+  });
   app.get(DOCS_PATH, servePage);
   app.get(DOCS_ASSETS.js.path, (c) => serveAsset(c, DOCS_ASSETS.js));
   app.get(DOCS_ASSETS.css.path, (c) => serveAsset(c, DOCS_ASSETS.css));

@@ -12,8 +12,15 @@ const RESERVED_HEADERS = new Set([
   "mcp-protocol-version",
 ]);
 
+/** Link-local and cloud metadata addresses: never an MCP source, always an SSRF target. */
+function isMetadataHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return /^169\.254\./.test(h) || /^fe80:/.test(h) || h === "metadata.google.internal" || h === "metadata";
+}
+
 export const HttpUrl = z
   .string()
+  .trim()
   .max(2048)
   .refine((value) => {
     try {
@@ -30,7 +37,14 @@ export const HttpUrl = z
     } catch {
       return true;
     }
-  }, "Must not carry credentials: put them in an auth profile");
+  }, "Must not carry credentials: put them in an auth profile")
+  .refine((value) => {
+    try {
+      return !isMetadataHost(new URL(value).hostname);
+    } catch {
+      return true;
+    }
+  }, "Link-local and cloud metadata addresses are not allowed");
 
 export const AuthProfileInput = z
   .strictObject({
@@ -47,7 +61,7 @@ export const AuthProfileInput = z
       .string()
       .min(1)
       .max(8192)
-      .refine((v) => !/[\r\n]/.test(v), "Must not contain line breaks")
+      .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), "Must not contain control characters or line breaks")
       .openapi({ description: "The secret. Stored encrypted, never returned." }),
     isDefault: z.boolean().optional().openapi({ description: "Make this the source's default auth profile." }),
   })

@@ -11,6 +11,7 @@ import {
   CreateWorkflowBody,
   DispatchBody,
   DispatchedRunSchema,
+  IdempotencyKey,
   SLUG_PATTERN,
   UpdateWorkflowBody,
   WorkflowSchema,
@@ -25,7 +26,7 @@ const slugList = z
   .string()
   .max(1000)
   .optional()
-  .openapi({ description: "One or more category slugs, comma-separated.", example: "search,billing" });
+  .openapi({ description: "One or more category slugs, comma-separated (at most 50).", example: "search,billing" });
 
 const list = createRoute({
   method: "get",
@@ -131,12 +132,9 @@ const dispatch = createRoute({
   request: {
     params: UuidParam,
     headers: z.object({
-      "idempotency-key": z
-        .string()
-        .min(1)
-        .max(255)
-        .optional()
-        .openapi({ description: "Alternative to the body's idempotencyKey; they must agree when both are sent." }),
+      "idempotency-key": IdempotencyKey.optional().openapi({
+        description: "Alternative to the body's idempotencyKey; they must agree when both are sent.",
+      }),
     }),
     body: { required: false, content: { "application/json": { schema: DispatchBody } } },
   },
@@ -169,10 +167,16 @@ function deps(c: Context<AppEnv>): CommandDeps {
   return { db: c.var.db, queue: c.env.RUNS_QUEUE, now: new Date(), defaultModel: c.env.ARMATURE_DEFAULT_TESTER_MODEL };
 }
 
+/** Category slugs one list request may name (each is a bound parameter; D1 allows 100). */
+const MAX_CATEGORIES = 50;
+
 function categoriesOf(query: { category?: string; categorySlug?: string }): string[] {
   const slugs = [...(query.category?.split(",") ?? []), ...(query.categorySlug ? [query.categorySlug] : [])]
     .map((s) => s.trim())
     .filter(Boolean);
+  if (slugs.length > MAX_CATEGORIES) {
+    throw validationError([{ field: "query.category", message: `At most ${MAX_CATEGORIES} categories` }]);
+  }
   const bad = slugs.find((s) => !SLUG_PATTERN.test(s));
   if (bad !== undefined) {
     throw validationError([

@@ -100,7 +100,13 @@ export const ToolPolicy = z
 
 const metadataValue = z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]);
 export const Metadata = z
-  .record(z.string().min(1).max(64), metadataValue)
+  .record(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,64}$/, "Keys are 1 to 64 letters, digits, _ . : or -")
+      .refine((k) => !["__proto__", "constructor", "prototype"].includes(k), "Reserved key"),
+    metadataValue,
+  )
   .refine((m) => Object.keys(m).length <= 50, "At most 50 keys")
   .openapi({ description: "Free-form labels: up to 50 keys of strings, numbers, booleans or null." });
 
@@ -151,17 +157,18 @@ export const UpdateWorkflowBody = z
   .openapi("UpdateWorkflowRequest");
 export type UpdateWorkflowInput = z.infer<typeof UpdateWorkflowBody>;
 
+/** An idempotency key, in the body or the Idempotency-Key header: 1–255 printable ASCII characters, no spaces. */
+export const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, "Must be 1 to 255 printable ASCII characters without spaces");
+
 export const DispatchBody = z
   .strictObject({
     reason: z.string().trim().max(500).optional().openapi({ example: "post-deploy smoke test" }),
     baselineRunId: uuidInput().optional(),
-    idempotencyKey: z
-      .string()
-      .min(1)
-      .max(255)
-      .regex(/^[\x21-\x7e]+$/, "Must be printable ASCII without spaces")
-      .optional()
-      .openapi({ example: "deploy-abc123" }),
+    idempotencyKey: IdempotencyKey.optional().openapi({ example: "deploy-abc123" }),
     forceNewRun: z.boolean().optional(),
     testerModelIds: z.array(modelId).min(1).max(10).optional(),
     testerTargets: z.array(TesterTarget).min(1).max(10).optional(),
