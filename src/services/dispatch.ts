@@ -117,14 +117,13 @@ export async function replayDispatch(deps: DispatchDeps, orgId: string, key: str
  * Creates one run per target and puts one message per run on the queue. Runs are written to D1 first (with
  * anything in `req.with`, in one batch); a run whose message cannot be sent is failed at once with
  * classification `dispatch_failed`, so nothing waits in `queued` for a message that never comes.
+ *
+ * With an idempotency key the caller has already asked replayDispatch; a concurrent first use of the same key
+ * is settled here by the key's primary key, and the loser answers with the winner's runs.
  */
 export async function dispatchRuns(deps: DispatchDeps, req: DispatchRequest): Promise<DispatchResult> {
   const { db, now } = deps;
   const { workflow, version } = req.current;
-  if (req.idempotency) {
-    const earlier = await replayDispatch(deps, req.orgId, req.idempotency.key, req.idempotency.requestHash);
-    if (earlier) return earlier;
-  }
 
   // Runs dispatched with an idempotency key or forceNewRun are explicit: they neither fold into an identical
   // active run nor carry a fingerprint that later dispatches fold into.
