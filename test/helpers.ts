@@ -92,3 +92,7 @@ export function expectError(
   }
   return r.body.error;
 }
+
+/** The sorted `field`s of a validation error's details. */
+export const errorFields = (error: { details?: { fields: Array<{ field: string }> } }) =>
+  error.details!.fields.map((f) => f.field).sort();

@@ -3,7 +3,7 @@ import type { Database } from "../db/client";
 import { mcpAuthProfiles, mcpServers } from "../db/schema";
 import { validationError, type FieldIssue } from "../lib/errors";
 import { findCredentials } from "../lib/redaction";
-import { defaultTesterModel, findModel } from "../models/catalog";
+import { findModel } from "../models/catalog";
 import {
   LIMIT_BOUNDS,
   type CreateWorkflowInput,
@@ -229,4 +229,3 @@ export async function preflightWorkflow(db: Database, orgId: string, config: Wor
   return { defaultAuthProfileId: server?.defaultAuthProfileId ?? null };
 }
 
-export { defaultTesterModel };

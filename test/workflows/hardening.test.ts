@@ -8,11 +8,10 @@ import { processRunBatch } from "../../src/runner/consumer";
 import { runSweep } from "../../src/scheduler/sweep";
 import { failRuns } from "../../src/services/dispatch";
 import { archiveWorkflow, getWorkflow, writeNextVersion } from "../../src/services/workflows";
-import { call, callJson, createOrg, db, expectError } from "../helpers";
+import { call, callJson, createOrg, db, errorFields, expectError } from "../helpers";
 import { captureQueue, createMcpSource, createWorkflow, runsOfWorkflow } from "./fixtures";
 
 const queue = captureQueue();
-const fields = (error: { details?: { fields: Array<{ field: string }> } }) => error.details!.fields.map((f) => f.field).sort();
 
 describe("races", () => {
   it("folds concurrent identical dispatches without a key into one run", async () => {
@@ -156,7 +155,7 @@ describe("input edges", () => {
   it("refuses more than 50 categories with a 400 instead of overflowing D1's parameters", async () => {
     const org = await createOrg();
     const many = Array.from({ length: 51 }, (_, i) => `c${i}`).join(",");
-    expect(fields(expectError(await callJson(`/workflows?category=${many}`, { key: org.ownerKey }), 400, "validation_failed"))).toEqual([
+    expect(errorFields(expectError(await callJson(`/workflows?category=${many}`, { key: org.ownerKey }), 400, "validation_failed"))).toEqual([
       "query.category",
     ]);
     const fifty = Array.from({ length: 50 }, (_, i) => `c${i}`).join(",");
@@ -168,9 +167,9 @@ describe("input edges", () => {
     const wf = await createWorkflow(org);
     const path = `/workflows/${wf.workflow.id}/runs`;
     const spaced = await callJson(path, { key: org.ownerKey, body: {}, headers: { "idempotency-key": "a b" } });
-    expect(fields(expectError(spaced, 400, "validation_failed"))).toEqual(["header.idempotency-key"]);
+    expect(errorFields(expectError(spaced, 400, "validation_failed"))).toEqual(["header.idempotency-key"]);
     const dup = await callJson(path, { key: org.ownerKey, body: { testerModelIds: ["gpt-5", "gpt-5"] } });
-    expect(fields(expectError(dup, 400, "validation_failed"))).toEqual(["body.testerModelIds.1"]);
+    expect(errorFields(expectError(dup, 400, "validation_failed"))).toEqual(["body.testerModelIds.1"]);
   });
 
   it("replays an idempotent dispatch even after the workflow was archived", async () => {
@@ -207,7 +206,7 @@ describe("input edges", () => {
     ];
     for (const [patch, expected] of cases) {
       const res = await callJson("/workflows", { key: org.ownerKey, body: { ...base, ...patch } });
-      expect(fields(expectError(res, 400, "validation_failed")), JSON.stringify(patch)).toEqual(expected);
+      expect(errorFields(expectError(res, 400, "validation_failed")), JSON.stringify(patch)).toEqual(expected);
     }
     // Prose that only looks like the start of a credential is fine.
     const prose = await callJson("/workflows", {
@@ -230,17 +229,17 @@ describe("input edges", () => {
     const ok = await callJson("/mcp-servers", { key: org.ownerKey, body: { name: "t", url: "  https://mcp.example.com/mcp  " } });
     expect(ok.body.url).toBe("https://mcp.example.com/mcp");
     const meta = await callJson("/mcp-servers", { key: org.ownerKey, body: { name: "m", url: "http://169.254.169.254/latest" } });
-    expect(fields(expectError(meta, 400, "validation_failed"))).toEqual(["body.url"]);
+    expect(errorFields(expectError(meta, 400, "validation_failed"))).toEqual(["body.url"]);
     const nul = await callJson("/mcp-servers", {
       key: org.ownerKey,
       body: { name: "n", url: "https://e.com", authProfiles: [{ name: "p", type: "bearer", value: "abc\u0000def" }] },
     });
-    expect(fields(expectError(nul, 400, "validation_failed"))).toEqual(["body.authProfiles.0.value"]);
+    expect(errorFields(expectError(nul, 400, "validation_failed"))).toEqual(["body.authProfiles.0.value"]);
   });
 
   it("refuses control characters in run search", async () => {
     const org = await createOrg();
-    expect(fields(expectError(await callJson("/runs?search=%00", { key: org.ownerKey }), 400, "validation_failed"))).toEqual([
+    expect(errorFields(expectError(await callJson("/runs?search=%00", { key: org.ownerKey }), 400, "validation_failed"))).toEqual([
       "query.search",
     ]);
   });

@@ -2,12 +2,11 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import { workflows, workflowVersions } from "../../src/db/schema";
-import { call, callJson, createOrg, db, expectError, type TestOrg } from "../helpers";
+import { call, callJson, createOrg, db, errorFields, expectError, type TestOrg } from "../helpers";
 import { captureQueue, createMcpSource, createWorkflow, runsOfWorkflow } from "./fixtures";
 
 const queue = captureQueue();
 
-const fields = (error: { details?: { fields: Array<{ field: string }> } }) => error.details!.fields.map((f) => f.field).sort();
 
 describe("POST /workflows", () => {
   it("creates the docs' example and queues one initial run per tester model", async () => {
@@ -124,7 +123,7 @@ describe("POST /workflows", () => {
     for (const [patch, expected] of cases) {
       const res = await callJson("/workflows", { key: org.ownerKey, body: { ...base, ...patch } });
       const error = expectError(res, 400, "validation_failed");
-      expect(fields(error), JSON.stringify(patch)).toEqual(expected.sort());
+      expect(errorFields(error), JSON.stringify(patch)).toEqual(expected.sort());
       expect(JSON.stringify(error)).not.toContain("abcdefghijklmnopqrstuvwxyz123456");
     }
     const written = await db.select().from(workflows).where(eq(workflows.orgId, org.id)).all();
@@ -178,7 +177,7 @@ describe("GET /workflows", () => {
     expect(await names("?categorySlug=billing")).toEqual(["b"]);
     expect(await names("?category=none")).toEqual([]);
     const error = expectError(await callJson("/workflows?category=Bad%20Slug", { key: org.ownerKey }), 400, "validation_failed");
-    expect(fields(error)).toEqual(["query.category"]);
+    expect(errorFields(error)).toEqual(["query.category"]);
     void [a, b, c];
   });
 
@@ -252,7 +251,7 @@ describe("PATCH /workflows/{id}", () => {
       method: "PATCH",
       body: { defaultMcpAuthProfileId: foreign.authProfiles[0].id },
     });
-    expect(fields(expectError(bad, 400, "validation_failed"))).toEqual(["body.defaultMcpAuthProfileId"]);
+    expect(errorFields(expectError(bad, 400, "validation_failed"))).toEqual(["body.defaultMcpAuthProfileId"]);
   });
 
   it("schedule: null makes the workflow manual-only", async () => {
@@ -275,7 +274,7 @@ describe("PATCH /workflows/{id}", () => {
       method: "PATCH",
       body: { testerModelIds: ["nope"], testerPrompt: "token ghp_abcdefghijklmnopqrstuvwxyz0123456789AB" },
     });
-    expect(fields(expectError(bad, 400, "validation_failed"))).toEqual(["body.testerModelIds.0", "body.testerPrompt"]);
+    expect(errorFields(expectError(bad, 400, "validation_failed"))).toEqual(["body.testerModelIds.0", "body.testerPrompt"]);
     expectError(await callJson(`/workflows/${id}`, { method: "PATCH", body: {} }), 401, "unauthorized");
     expectError(await callJson(`/workflows/${id}`, { key: await org.keyFor("viewer"), method: "PATCH", body: {} }), 403, "forbidden");
     const other = await createOrg();

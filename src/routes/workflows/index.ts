@@ -28,6 +28,11 @@ const slugList = z
   .optional()
   .openapi({ description: "One or more category slugs, comma-separated (at most 50).", example: "search,billing" });
 
+/** A workflow with its current version: what get and update answer. */
+const WorkflowResponse = z
+  .object({ workflow: WorkflowSchema, currentVersion: WorkflowVersionSchema })
+  .openapi("WorkflowResponse");
+
 const list = createRoute({
   method: "get",
   path: "/workflows",
@@ -57,7 +62,7 @@ const get = createRoute({
   request: { params: UuidParam },
   responses: {
     200: json(
-      z.object({ workflow: WorkflowSchema, currentVersion: WorkflowVersionSchema }).openapi("WorkflowResponse"),
+      WorkflowResponse,
       "The workflow; archived workflows are readable too.",
     ),
     ...errorResponses(400, 404),
@@ -99,7 +104,7 @@ const update = createRoute({
   request: { params: UuidParam, body: jsonBody(UpdateWorkflowBody) },
   responses: {
     200: json(
-      z.object({ workflow: WorkflowSchema, currentVersion: WorkflowVersionSchema }).openapi("UpdateWorkflowResponse"),
+      WorkflowResponse,
       "The workflow and its new current version (unchanged when the patch changed nothing).",
     ),
     ...errorResponses(...BODY_ERRORS, 404, 409),
