@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { createDb, type Database } from "../db/client";
 import { runs, workflows } from "../db/schema";
 import type { Env, RunMessage } from "../env";
-import { failRuns, type RunRow } from "../services/dispatch";
+import { failRuns, type RunRow } from "../workflows/dispatch";
 import { executeRun } from "./execute-run";
 
 /**

@@ -1,6 +1,6 @@
 import type { Database } from "../db/client";
 import type { Env } from "../env";
-import { failRuns, type RunRow } from "../services/dispatch";
+import { failRuns, type RunRow } from "../workflows/dispatch";
 
 export interface RunContext {
   env: Env;

@@ -3,9 +3,9 @@ import type { Database } from "../db/client";
 import { dispatchIdempotency, runs, scheduleTicks, workflows } from "../db/schema";
 import type { RunMessage } from "../env";
 import { chunk, isUniqueViolation } from "../lib/d1";
-import { dispatchRuns, enqueueRuns, failRuns, IDEMPOTENCY_WINDOW_MS } from "../services/dispatch";
-import { nextDueAt } from "../services/schedule";
-import { getWorkflow } from "../services/workflows";
+import { dispatchRuns, enqueueRuns, failRuns, IDEMPOTENCY_WINDOW_MS } from "../workflows/dispatch";
+import { nextDueAt } from "../workflows/schedule";
+import { getWorkflow } from "../workflows/store";
 
 /** A queued run whose message has not been picked up for this long is sent again. */
 export const QUEUE_STALE_MS = 10 * 60_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { listRuns } from "../../src/services/runs";
+import { listRuns } from "../../src/runs/queries";
 import { call, callJson, createOrg, db, expectError, type TestOrg } from "../helpers";
 import { createRun, createWorkflow } from "./fixtures";
 

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { count } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { runs } from "../../src/db/schema";
-import { runFilter, runOrder } from "../../src/services/runs";
+import { runFilter, runOrder } from "../../src/runs/queries";
 import { db } from "../helpers";
 
 type Filter = Parameters<typeof runFilter>[1];

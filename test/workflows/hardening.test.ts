@@ -6,8 +6,8 @@ import { runs, scheduleTicks, workflows, workflowVersions } from "../../src/db/s
 import type { Env, RunMessage } from "../../src/env";
 import { processRunBatch } from "../../src/runner/consumer";
 import { runSweep } from "../../src/scheduler/sweep";
-import { failRuns } from "../../src/services/dispatch";
-import { archiveWorkflow, getWorkflow, writeNextVersion } from "../../src/services/workflows";
+import { failRuns } from "../../src/workflows/dispatch";
+import { archiveWorkflow, getWorkflow, writeNextVersion } from "../../src/workflows/store";
 import { call, callJson, createOrg, db, errorFields, expectError } from "../helpers";
 import { captureQueue, createMcpSource, createWorkflow, runsOfWorkflow } from "./fixtures";
 

@@ -2,8 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { ApiApp } from "../../app";
 import { requireRole } from "../../auth/middleware";
 import { BODY_ERRORS, errorResponses, json, jsonBody, UuidParam } from "../../lib/openapi";
-import { createMcpServer, getMcpServer, listMcpServers } from "../../services/mcp-servers";
-import { CreateMcpServerBody, McpServerSchema } from "./schemas";
+import { createMcpServer, getMcpServer, listMcpServers } from "../../mcp-servers/store";
+import { CreateMcpServerBody, McpServerSchema } from "../../mcp-servers/schemas";
 
 const security = [{ bearerAuth: [] }];
 const tags = ["mcpServers"];

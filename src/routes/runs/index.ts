@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import type { ApiApp } from "../../app";
 import { errorResponses, json, UuidParam } from "../../lib/openapi";
 import { pageLinks } from "../../lib/pagination";
-import { getRun, getRunEvaluation, getRunTrace, listRuns, listRunToolCalls } from "../../services/runs";
+import { getRun, getRunEvaluation, getRunTrace, listRuns, listRunToolCalls } from "../../runs/queries";
 import {
   LINK_HEADER,
   ListRunsQuery,
@@ -11,7 +11,7 @@ import {
   RunSchema,
   RunToolCallsSchema,
   RunTraceSchema,
-} from "./schemas";
+} from "../../runs/schemas";
 
 const security = [{ bearerAuth: [] }];
 const tags = ["runs"];

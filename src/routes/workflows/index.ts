@@ -5,8 +5,8 @@ import { requireRole } from "../../auth/middleware";
 import type { AppEnv } from "../../env";
 import { BODY_ERRORS, errorResponses, json, jsonBody, UuidParam } from "../../lib/openapi";
 import { validationError } from "../../lib/errors";
-import { createWorkflow, dispatchWorkflowRuns, updateWorkflow, type CommandDeps } from "../../services/workflow-commands";
-import { archiveWorkflow, getWorkflow, listWorkflows, toVersionView, toWorkflowView } from "../../services/workflows";
+import { createWorkflow, dispatchWorkflowRuns, updateWorkflow, type CommandDeps } from "../../workflows/commands";
+import { archiveWorkflow, getWorkflow, listWorkflows, toVersionView, toWorkflowView } from "../../workflows/store";
 import {
   CreateWorkflowBody,
   DispatchBody,
@@ -16,7 +16,7 @@ import {
   UpdateWorkflowBody,
   WorkflowSchema,
   WorkflowVersionSchema,
-} from "./schemas";
+} from "../../workflows/schemas";
 
 const security = [{ bearerAuth: [] }];
 const tags = ["workflows"];

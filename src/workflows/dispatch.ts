@@ -6,9 +6,9 @@ import type { RunMessage } from "../env";
 import { chunk, isUniqueViolation } from "../lib/d1";
 import { sha256Hex } from "../lib/encoding";
 import { ApiError } from "../lib/errors";
-import type { RunTrigger } from "../lib/run-status";
-import type { DispatchedRun, WorkflowConfig } from "../routes/workflows/schemas";
-import type { WorkflowWithVersion } from "./workflows";
+import type { RunTrigger } from "../runs/status";
+import type { DispatchedRun, WorkflowConfig } from "./schemas";
+import type { WorkflowWithVersion } from "./store";
 
 export type RunRow = typeof runs.$inferSelect;
 type Target = WorkflowConfig["testerTargets"][number];

@@ -3,7 +3,7 @@ import { runs } from "../db/schema";
 import { validationError } from "../lib/errors";
 import { ApiError } from "../lib/errors";
 import { defaultTesterModel } from "../models/catalog";
-import type { CreateWorkflowInput, DispatchInput, UpdateWorkflowInput } from "../routes/workflows/schemas";
+import type { CreateWorkflowInput, DispatchInput, UpdateWorkflowInput } from "./schemas";
 import { dispatchRequestHash, dispatchRuns, replayDispatch, type DispatchDeps, type DispatchResult } from "./dispatch";
 import {
   applyUpdate,
@@ -13,14 +13,14 @@ import {
   resolveTargets,
   targetIssues,
   targetSourceField,
-} from "./workflow-config";
+} from "./config";
 import {
   getWorkflow,
   insertWorkflowStatements,
   newWorkflowRows,
   writeNextVersion,
   type WorkflowWithVersion,
-} from "./workflows";
+} from "./store";
 
 export interface CommandDeps extends DispatchDeps {
   defaultModel?: string;

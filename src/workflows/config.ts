@@ -10,7 +10,7 @@ import {
   type TesterTargetInput,
   type UpdateWorkflowInput,
   type WorkflowConfig,
-} from "../routes/workflows/schemas";
+} from "./schemas";
 import { scheduleProblem } from "./schedule";
 
 type Targets = WorkflowConfig["testerTargets"];

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { uuidInput } from "../../lib/openapi";
-import { RUN_CLASSIFICATION_IDS, RUN_STATUSES, RUN_TRIGGERS } from "../../lib/run-status";
+import { uuidInput } from "../lib/openapi";
+import { RUN_CLASSIFICATION_IDS, RUN_STATUSES, RUN_TRIGGERS } from "../runs/status";
 
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 const slug = z.string().regex(SLUG_PATTERN, "Must be a lowercase slug: letters, digits and hyphens, up to 64 characters");

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { LINK_HEADER, PageInfoFields, paginationQuery } from "../../lib/pagination";
-import { uuidInput } from "../../lib/openapi";
-import { RUN_CLASSIFICATION_IDS, RUN_CLASSIFICATIONS, RUN_STATUSES, RUN_TRIGGERS } from "../../lib/run-status";
+import { LINK_HEADER, PageInfoFields, paginationQuery } from "../lib/pagination";
+import { uuidInput } from "../lib/openapi";
+import { RUN_CLASSIFICATION_IDS, RUN_CLASSIFICATIONS, RUN_STATUSES, RUN_TRIGGERS } from "./status";
 
 export const RUN_RANGES = { "24h": 24 * 3600_000, "7d": 7 * 24 * 3600_000, "30d": 30 * 24 * 3600_000 } as const;
 export type RunRange = keyof typeof RUN_RANGES;

@@ -4,7 +4,7 @@ import { mcpAuthProfiles, mcpServers } from "../db/schema";
 import { chunk, isUniqueViolation } from "../lib/d1";
 import { ApiError } from "../lib/errors";
 import { sealSecret, secretHint } from "../lib/secret-box";
-import type { CreateMcpServerInput, McpServerView } from "../routes/mcp-servers/schemas";
+import type { CreateMcpServerInput, McpServerView } from "./schemas";
 
 type ServerRow = typeof mcpServers.$inferSelect;
 type ProfileRow = typeof mcpAuthProfiles.$inferSelect;

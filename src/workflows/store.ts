@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { workflows, workflowVersions } from "../db/schema";
 import { ApiError } from "../lib/errors";
-import type { WorkflowConfig, WorkflowView } from "../routes/workflows/schemas";
+import type { WorkflowConfig, WorkflowView } from "./schemas";
 import { nextDueAt } from "./schedule";
 
 export type WorkflowRow = typeof workflows.$inferSelect;

@@ -4,7 +4,7 @@ import { runEvaluations, runs, runToolCalls, runTraces } from "../db/schema";
 import { ApiError } from "../lib/errors";
 import { pageInfo, pageWindow } from "../lib/pagination";
 import { redactText, redactValue } from "../lib/redaction";
-import { isTerminal, type RunClassification } from "../lib/run-status";
+import { isTerminal, type RunClassification } from "./status";
 import {
   RUN_RANGES,
   type ListRunsInput,
@@ -14,7 +14,7 @@ import {
   type RunToolCallsView,
   type RunTraceView,
   type RunView,
-} from "../routes/runs/schemas";
+} from "./schemas";
 
 type RunRow = typeof runs.$inferSelect;
 
