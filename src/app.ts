@@ -1,24 +1,24 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { authenticate } from "./auth/middleware";
-import { createDb } from "./db/client";
-import type { AppEnv } from "./env";
+import { createContext } from "./context";
+import type { ApiApp, AppEnv } from "./env";
 import { errorResponse, handleError } from "./lib/error-handler";
 import { ApiError } from "./lib/errors";
 import { API_BASE } from "./lib/openapi";
+import { useRateLimits } from "./lib/rate-limit";
 import { requestId } from "./lib/request-id";
 import { validationHook } from "./lib/validation";
 import { registerDocs } from "./routes/docs";
-import { registerMcpServers } from "./routes/mcp-servers";
-import { registerOrg } from "./routes/org";
-import { registerRuns } from "./routes/runs";
-import { registerWorkflows } from "./routes/workflows";
+import { REST_BINDINGS } from "./routes";
+import { registerRest } from "./routes/rest";
 
 /** Largest request body accepted, in bytes. */
 export const MAX_BODY_BYTES = 256 * 1024;
 
-export type ApiApp = OpenAPIHono<AppEnv>;
+export type { ApiApp };
 
 /** The authenticated API: every operation of the OpenAPI document, paths relative to API_BASE. */
 export function createApiApp(): ApiApp {
@@ -30,37 +30,40 @@ export function createApiApp(): ApiApp {
     description: "An Armature API key, sent as `Authorization: Bearer amt_<key-id>_<secret>`.",
   });
   api.use("*", authenticate);
-  registerOrg(api);
-  registerMcpServers(api);
-  registerWorkflows(api);
-  registerRuns(api);
+  useRateLimits(api);
+  for (const binding of REST_BINDINGS) registerRest(api, binding);
   return api;
 }
 
-/** Path templates and methods of the API's operations, for 405 answers. */
-function operationMatchers(api: ApiApp) {
-  return api.openAPIRegistry.definitions.flatMap((d) =>
-    d.type === "route"
-      ? [
-          {
-            method: d.route.method.toUpperCase(),
-            pattern: new RegExp(`^${API_BASE}${d.route.path.replace(/\{[^}]+\}/g, "[^/]+")}$`),
-          },
-        ]
-      : [],
-  );
+/** The invocation's ExecutionContext; absent when the app is called outside a Worker (app.request in scripts). */
+function executionContextOf(c: Context<AppEnv>): Pick<ExecutionContext, "waitUntil"> | undefined {
+  try {
+    return c.executionCtx;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The methods `path` is served with, from every route registered on `app` (the API's and the docs'), for 405 answers. */
+function allowedMethods(app: OpenAPIHono<AppEnv>, path: string): string[] {
+  const methods = new Set<string>();
+  for (const route of app.routes) {
+    if (route.method === "ALL") continue;
+    const pattern = new RegExp(`^${route.path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/:[^/]+/g, "[^/]+")}$`);
+    if (pattern.test(path)) methods.add(route.method);
+  }
+  return [...methods];
 }
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   const api = createApiApp();
-  const matchers = operationMatchers(api);
 
   app.use("*", requestId);
   app.use(
     "*",
     createMiddleware<AppEnv>(async (c, next) => {
-      c.set("db", createDb(c.env.DB));
+      c.set("app", createContext(c.env, executionContextOf(c), { logFields: { requestId: c.var.requestId } }));
       await next();
       c.res.headers.set("x-content-type-options", "nosniff");
       if (!c.res.headers.has("cache-control")) c.res.headers.set("cache-control", "no-store");
@@ -75,22 +78,23 @@ export function createApp() {
       },
     }),
   );
+  /** 405 with Allow when `path` is served with other methods; null when it is not served at all. */
+  const methodNotAllowed = (c: Context<AppEnv>) => {
+    const path = new URL(c.req.url).pathname;
+    const allowed = allowedMethods(app, path);
+    if (allowed.length === 0) return null;
+    const res = errorResponse(c, new ApiError("method_not_allowed", `${c.req.method} is not allowed on ${path}; allowed: ${allowed.join(", ")}`));
+    res.headers.set("allow", allowed.join(", "));
+    return res;
+  };
+
   registerDocs(app, api);
+  // The public documentation paths answer other methods here, before the API's authentication sees them.
+  const docsPaths = new Set(app.routes.filter((r) => r.method !== "ALL" && r.path.startsWith(API_BASE)).map((r) => r.path));
+  for (const path of docsPaths) app.all(path, (c) => methodNotAllowed(c)!);
   app.route(API_BASE, api);
 
   app.onError(handleError);
-  app.notFound((c) => {
-    const path = new URL(c.req.url).pathname;
-    const allowed = matchers.filter((m) => m.pattern.test(path)).map((m) => m.method);
-    if (allowed.length > 0) {
-      const res = errorResponse(
-        c,
-        new ApiError("method_not_allowed", `${c.req.method} is not allowed on ${path}; allowed: ${allowed.join(", ")}`),
-      );
-      res.headers.set("allow", allowed.join(", "));
-      return res;
-    }
-    return errorResponse(c, new ApiError("not_found", `No route for ${c.req.method} ${path}`));
-  });
+  app.notFound((c) => methodNotAllowed(c) ?? errorResponse(c, new ApiError("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
   return app;
 }

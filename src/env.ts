@@ -1,5 +1,6 @@
 import type { KeyPrincipal } from "./auth/verify-api-key";
-import type { Database } from "./db/client";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppContext } from "./context";
 
 /** A message on the runs queue: ids only, everything else is read from D1. */
 export interface RunMessage {
@@ -21,6 +22,16 @@ export interface Env {
   API_KEY_PEPPERS: string;
   /** Secret: base64 of 32 bytes, the AES-256-GCM key for MCP auth profile secrets. */
   SECRETS_ENCRYPTION_KEY: string;
+  /**
+   * Rate limits (wrangler.toml `[[ratelimits]]`, src/lib/rate-limit.ts): per request class and per API key or
+   * organization. Optional: a deployment without one serves that scope unlimited.
+   */
+  RATE_LIMIT_READS_PER_KEY?: RateLimit;
+  RATE_LIMIT_READS_PER_ORG?: RateLimit;
+  RATE_LIMIT_WRITES_PER_KEY?: RateLimit;
+  RATE_LIMIT_WRITES_PER_ORG?: RateLimit;
+  RATE_LIMIT_DISPATCHES_PER_KEY?: RateLimit;
+  RATE_LIMIT_DISPATCHES_PER_ORG?: RateLimit;
 }
 
 /** Hono's environment: bindings and the per-request variables set by middleware. */
@@ -28,7 +39,11 @@ export interface AppEnv {
   Bindings: Env;
   Variables: {
     requestId: string;
-    db: Database;
+    /** The request's context (db, queue, clock, config, logger); the principal is added by authentication. */
+    app: AppContext;
     principal: KeyPrincipal;
   };
 }
+
+/** The authenticated API's Hono app: every operation of the OpenAPI document, paths relative to API_BASE. */
+export type ApiApp = OpenAPIHono<AppEnv>;

@@ -1,5 +1,5 @@
 import { createApp } from "./app";
-import { createDb } from "./db/client";
+import { createContext } from "./context";
 import type { Env, RunMessage } from "./env";
 import { handleRunBatch } from "./runner/consumer";
 import { runSweep } from "./scheduler/sweep";
@@ -9,11 +9,8 @@ const app = createApp();
 export default {
   fetch: app.fetch,
   queue: handleRunBatch,
-  async scheduled(controller, env, ctx) {
-    ctx.waitUntil(
-      runSweep({ db: createDb(env.DB), queue: env.RUNS_QUEUE, now: new Date(controller.scheduledTime) }).then((report) =>
-        console.log(JSON.stringify({ level: "info", msg: "sweep", cron: controller.cron, ...report })),
-      ),
-    );
+  async scheduled(controller, env, exec) {
+    const ctx = createContext(env, exec, { now: new Date(controller.scheduledTime), logFields: { cron: controller.cron } });
+    exec.waitUntil(runSweep(ctx).then((report) => ctx.log.info("sweep", { ...report })));
   },
 } satisfies ExportedHandler<Env, RunMessage>;

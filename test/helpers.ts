@@ -2,7 +2,11 @@ import { env, exports } from "cloudflare:workers";
 import { parsePeppers } from "../src/auth/api-key";
 import { mintApiKey } from "../src/auth/key-records";
 import type { Role } from "../src/auth/roles";
+import { createContext, type AppContext } from "../src/context";
 import { createDb } from "../src/db/client";
+import type { Env } from "../src/env";
+import { silentLogger } from "../src/lib/logger";
+import type { ErrorCode, FieldIssue } from "../src/lib/errors";
 import { apiKeys, organizations } from "../src/db/schema";
 
 export const db = createDb(env.DB);
@@ -74,25 +78,56 @@ export async function call(path: string, opts: CallOptions = {}): Promise<Respon
   });
 }
 
-/** Calls and parses the JSON body. */
-export async function callJson<T = any>(path: string, opts: CallOptions = {}): Promise<{ status: number; body: T; res: Response }> {
+/** A parsed JSON response. `T` is what the caller expects the body to be; nothing checks it at run time. */
+export interface JsonResponse<T> {
+  status: number;
+  body: T;
+  res: Response;
+}
+
+/**
+ * Calls and parses the JSON body. Pass the expected body type, e.g. `callJson<WorkflowView>(...)` or
+ * `callJson<z.infer<typeof getRunOp.output>>(...)`; without one the body is `unknown`. An error answer is
+ * read with `expectError`.
+ */
+export async function callJson<T = unknown>(path: string, opts: CallOptions = {}): Promise<JsonResponse<T>> {
   const res = await call(path, opts);
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as T) : (undefined as T), res };
 }
 
-/** Asserts the error envelope and returns it. */
-export function expectError(
-  r: { status: number; body: any },
-  status: number,
-  code: string,
-): { code: string; message: string; details?: any } {
-  if (r.status !== status || r.body?.error?.code !== code) {
+/** The `error` object of the error envelope `{ error: { code, message, details? } }`. */
+export interface ErrorObject {
+  code: ErrorCode;
+  message: string;
+  details?: { fields?: FieldIssue[]; [key: string]: unknown };
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Asserts a response is the error envelope with this status and code (and a message string), and returns
+ * its `error` object, typed. Takes any response, whatever body type it was read as.
+ */
+export function expectError(r: { status: number; body: unknown }, status: number, code: ErrorCode): ErrorObject {
+  const error = isRecord(r.body) && isRecord(r.body.error) ? r.body.error : undefined;
+  if (r.status !== status || error?.code !== code || typeof error.message !== "string") {
     throw new Error(`expected ${status} ${code}, got ${r.status} ${JSON.stringify(r.body)}`);
   }
-  return r.body.error;
+  if (error.details !== undefined && !isRecord(error.details)) {
+    throw new Error(`expected error.details to be an object, got ${JSON.stringify(error.details)}`);
+  }
+  return error as unknown as ErrorObject;
 }
 
 /** The sorted `field`s of a validation error's details. */
-export const errorFields = (error: { details?: { fields: Array<{ field: string }> } }) =>
-  error.details!.fields.map((f) => f.field).sort();
+export const errorFields = (error: { details?: { fields?: Array<{ field: string }> } }): string[] => {
+  if (!error.details?.fields) throw new Error(`expected error.details.fields, got ${JSON.stringify(error)}`);
+  return error.details.fields.map((f) => f.field).sort();
+};
+
+/** A context for calling logic directly (the sweep, the consumer), with a pinned clock and no log output. */
+export function testContext(opts: { now?: Date; env?: Env } = {}): AppContext {
+  const testEnv = opts.env ?? env;
+  return createContext(testEnv, undefined, { now: opts.now, logger: silentLogger, db: opts.env ? createDb(opts.env.DB) : db });
+}

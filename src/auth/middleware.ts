@@ -3,7 +3,6 @@ import type { AppEnv } from "../env";
 import { ApiError } from "../lib/errors";
 import { parsePeppers, type PepperSet } from "./api-key";
 import { orgFromHost } from "./org-host";
-import { hasRole, type Role } from "./roles";
 import { verifyApiKey } from "./verify-api-key";
 
 let pepperCache: { raw: string; set: PepperSet } | undefined;
@@ -24,9 +23,10 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!match) throw unauthorized();
   const principal = await verifyApiKey(match[1]!, {
-    db: c.var.db,
+    db: c.var.app.db,
     peppers: peppers(c.env.API_KEY_PEPPERS),
-    defer: (work) => c.executionCtx.waitUntil(work),
+    defer: c.var.app.waitUntil,
+    log: c.var.app.log,
   });
   if (!principal) throw unauthorized();
   const host = orgFromHost(c.req.header("host") ?? new URL(c.req.url).host, c.env.ARMATURE_BASE_DOMAIN);
@@ -41,21 +41,3 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
 async function slugExists(db: D1Database, slug: string): Promise<boolean> {
   return (await db.prepare("SELECT 1 FROM organizations WHERE slug = ?").bind(slug).first()) !== null;
 }
-
-/** Refuses keys below `role` with 403 `forbidden`. */
-export const requireRole = (role: Role) =>
-  createMiddleware<AppEnv>(async (c, next) => {
-    if (!hasRole(c.var.principal.role, role)) {
-      throw new ApiError("forbidden", `This operation requires the ${role} role or higher; the key has ${c.var.principal.role}`);
-    }
-    await next();
-  });
-
-/** Refuses organizations without `feature` with 403 `feature_disabled`. */
-export const requireFeature = (feature: string, label: string) =>
-  createMiddleware<AppEnv>(async (c, next) => {
-    if (!c.var.principal.org.features.includes(feature)) {
-      throw new ApiError("feature_disabled", `${label} is not enabled for this organization`);
-    }
-    await next();
-  });

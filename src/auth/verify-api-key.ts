@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { apiKeys, organizations } from "../db/schema";
 import { hashSecret, parseApiKey, type PepperSet } from "./api-key";
+import { createLogger, errorFields, type Logger } from "../lib/logger";
 import type { Role } from "./roles";
 
 /** What a verified key grants: its organization and role. */
@@ -75,6 +76,7 @@ export interface VerifyOptions {
   /** Runs bookkeeping writes after the response (ctx.waitUntil). */
   defer: (work: Promise<unknown>) => void;
   now?: number;
+  log?: Logger;
 }
 
 /**
@@ -115,7 +117,7 @@ async function recordKeyUse(opts: VerifyOptions, record: KeyRecord, secret: stri
   try {
     await opts.db.update(apiKeys).set(update).where(eq(apiKeys.id, record.keyId)).run();
   } catch (err) {
-    console.error(JSON.stringify({ msg: "failed to record key use", keyId: record.keyId, err: String(err) }));
+    (opts.log ?? createLogger()).error("failed to record key use", { keyId: record.keyId, error: errorFields(err) });
   }
 }
 

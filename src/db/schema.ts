@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { RUN_CLASSIFICATION_IDS, RUN_STATUSES, RUN_TRIGGERS } from "../runs/status";
+import type { WorkflowConfig } from "../workflows/schemas";
 
 /** Milliseconds since the epoch, read and written as a Date. */
 const timestamp = (name: string) => integer(name, { mode: "timestamp_ms" });
@@ -109,7 +111,7 @@ export const workflowVersions = sqliteTable(
       .references(() => workflows.id),
     orgId: text("org_id").notNull(),
     version: integer("version").notNull(),
-    config: text("config", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
+    config: text("config", { mode: "json" }).notNull().$type<WorkflowConfig>(),
     createdAt: timestamp("created_at").notNull(),
   },
   (t) => [uniqueIndex("workflow_versions_workflow_version_uq").on(t.workflowId, t.version)],
@@ -126,9 +128,9 @@ export const runs = sqliteTable(
     workflowVersionId: text("workflow_version_id").notNull(),
     workflowVersion: integer("workflow_version").notNull(),
     workflowName: text("workflow_name").notNull(),
-    status: text("status", { enum: ["queued", "running", "pass", "fail", "partial"] }).notNull(),
-    classification: text("classification"),
-    trigger: text("trigger", { enum: ["manual", "initial", "schedule"] }).notNull(),
+    status: text("status", { enum: RUN_STATUSES }).notNull(),
+    classification: text("classification", { enum: RUN_CLASSIFICATION_IDS }),
+    trigger: text("trigger", { enum: RUN_TRIGGERS }).notNull(),
     reason: text("reason"),
     modelId: text("model_id").notNull(),
     skillMode: text("skill_mode", { enum: ["none", "skill"] }).notNull().default("none"),

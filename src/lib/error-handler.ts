@@ -2,6 +2,7 @@ import type { Context, ErrorHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../env";
 import { ApiError, codeForStatus, ERROR_STATUS } from "./errors";
+import { createLogger, errorFields } from "./logger";
 
 /** Answers an ApiError as the documented envelope. */
 export function errorResponse(c: Context<AppEnv>, err: ApiError): Response {
@@ -22,15 +23,10 @@ export const handleError: ErrorHandler<AppEnv> = (err, c) => {
       code === "unsupported_media_type" ? "Request bodies must be sent as 'Content-Type: application/json'" : err.message;
     return errorResponse(c, new ApiError(code, message || code));
   }
-  console.error(
-    JSON.stringify({
-      level: "error",
-      msg: "unhandled error",
-      requestId: c.var.requestId,
-      method: c.req.method,
-      path: new URL(c.req.url).pathname,
-      error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err),
-    }),
-  );
+  (c.var.app?.log ?? createLogger({ requestId: c.var.requestId })).error("unhandled error", {
+    method: c.req.method,
+    path: new URL(c.req.url).pathname,
+    error: errorFields(err),
+  });
   return errorResponse(c, new ApiError("internal_error", `Internal error (request ${c.var.requestId ?? "unknown"})`));
 };

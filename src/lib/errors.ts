@@ -57,11 +57,19 @@ export class ApiError extends HTTPException {
   }
 }
 
-/** A 400 naming each bad field. */
+/** A validation error lists at most this many fields; `details.omittedFields` counts the rest. */
+export const MAX_LISTED_FIELDS = 50;
+
+/** A 400 naming each bad field (the first MAX_LISTED_FIELDS of them, and how many more there were). */
 export function validationError(issues: FieldIssue[], message?: string): ApiError {
   const summary =
     message ?? (issues.length === 1 ? `Invalid ${issues[0]!.field}: ${issues[0]!.message}` : `${issues.length} fields are invalid`);
-  return new ApiError("validation_failed", summary, { fields: issues });
+  const omitted = issues.length - MAX_LISTED_FIELDS;
+  return new ApiError(
+    "validation_failed",
+    omitted > 0 ? `${summary}; the first ${MAX_LISTED_FIELDS} are listed` : summary,
+    omitted > 0 ? { fields: issues.slice(0, MAX_LISTED_FIELDS), omittedFields: omitted } : { fields: issues },
+  );
 }
 
 /** Maps a status that hono (not our code) raised onto our codes. */

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { ERROR_STATUS, type ErrorCode } from "./errors";
+import { RATE_LIMIT_HEADERS, RATE_LIMIT_SUMMARY, RETRY_AFTER_HEADER } from "./rate-limit";
 
 export const API_BASE = "/api/armature/v1";
 
@@ -29,6 +30,7 @@ const DESCRIPTIONS: Record<number, string> = {
   413: "The request body is too large.",
   415: "The request body is not `application/json`.",
   422: "The idempotency key was already used with a different request body.",
+  429: `Rate limit exceeded (\`rate_limited\`): the key's or the organization's policy of this request's class. Per minute: ${RATE_LIMIT_SUMMARY}. \`Retry-After\` says when to retry; \`RateLimit\` which policy is exhausted.`,
   500: "Internal error; `X-Request-Id` identifies it in the logs.",
 };
 
@@ -38,11 +40,18 @@ const errorResponse = (status: number) => ({
   content: { "application/json": { schema: ErrorSchema } },
 });
 
+/** A 429 also says when to retry, and which policy is exhausted. */
+const rateLimitedResponse = () => {
+  const res = errorResponse(429);
+  return { ...res, headers: { ...res.headers, ...RETRY_AFTER_HEADER, ...RATE_LIMIT_HEADERS } };
+};
+
 /** The documented error responses every authenticated operation shares, plus any extra statuses. */
 export function errorResponses<S extends 400 | 404 | 409 | 413 | 415 | 422>(...extra: S[]) {
   const base = {
     401: errorResponse(401),
     403: errorResponse(403),
+    429: rateLimitedResponse(),
     500: errorResponse(500),
   };
   const more = Object.fromEntries(extra.map((s) => [s, errorResponse(s)])) as Record<S, ReturnType<typeof errorResponse>>;

@@ -4,6 +4,20 @@ import { z } from "@hono/zod-openapi";
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 25;
 
+const DECIMAL = /^[0-9]{1,9}$/;
+const NOT_DECIMAL = "Must be a whole number written in decimal digits";
+
+/**
+ * A query parameter holding a whole number in plain decimal digits: `0x10`, `1e2`, ` 5` or `1.0` are refused
+ * rather than read as numbers the way Number() would.
+ */
+function decimalInteger(min: number, max: number) {
+  return z.preprocess(
+    (raw) => (typeof raw === "string" && !DECIMAL.test(raw) ? Number.NaN : raw),
+    z.coerce.number({ error: NOT_DECIMAL }).int(NOT_DECIMAL).min(min).max(max),
+  );
+}
+
 /**
  * The `page` and `pageSize` query parameters, to spread into a list endpoint's query schema.
  *
@@ -12,17 +26,10 @@ export const DEFAULT_PAGE_SIZE = 25;
  */
 export function paginationQuery(defaultPageSize = DEFAULT_PAGE_SIZE) {
   return {
-    page: z.coerce
-      .number()
-      .int()
-      .min(1)
+    page: decimalInteger(1, 999_999_999)
       .default(1)
       .openapi({ param: { name: "page", in: "query" }, description: "1-based page number.", example: 1 }),
-    pageSize: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(MAX_PAGE_SIZE)
+    pageSize: decimalInteger(1, MAX_PAGE_SIZE)
       .default(defaultPageSize)
       .openapi({
         param: { name: "pageSize", in: "query" },

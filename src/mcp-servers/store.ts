@@ -1,8 +1,9 @@
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, count, eq, inArray } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { mcpAuthProfiles, mcpServers } from "../db/schema";
 import { chunk, isUniqueViolation } from "../lib/d1";
 import { ApiError } from "../lib/errors";
+import { pageInfo, pageWindow, type PageRequest } from "../lib/pagination";
 import { sealSecret, secretHint } from "../lib/secret-box";
 import type { CreateMcpServerInput, McpServerView } from "./schemas";
 
@@ -47,18 +48,24 @@ async function profilesOf(db: Database, serverIds: string[]): Promise<ProfileRow
   return batches.flat();
 }
 
-export async function listMcpServers(db: Database, orgId: string): Promise<McpServerView[]> {
-  const servers = await db
-    .select()
-    .from(mcpServers)
-    .where(eq(mcpServers.orgId, orgId))
-    .orderBy(asc(mcpServers.createdAt), asc(mcpServers.id))
-    .all();
+/** One page of the organization's sources, oldest first, and how many there are. */
+export async function listMcpServers(db: Database, orgId: string, page: PageRequest) {
+  const { limit, offset } = pageWindow(page);
+  const [servers, totals] = await db.batch([
+    db
+      .select()
+      .from(mcpServers)
+      .where(eq(mcpServers.orgId, orgId))
+      .orderBy(asc(mcpServers.createdAt), asc(mcpServers.id))
+      .limit(limit)
+      .offset(offset),
+    db.select({ total: count() }).from(mcpServers).where(eq(mcpServers.orgId, orgId)),
+  ]);
   const profiles = await profilesOf(
     db,
     servers.map((s) => s.id),
   );
-  return servers.map((s) => toView(s, profiles));
+  return { mcpServers: servers.map((s) => toView(s, profiles)), ...pageInfo(page, totals[0]?.total ?? 0) };
 }
 
 /** The source, or a 404 when it does not exist in this organization. */

@@ -4,7 +4,8 @@ import { runEvaluations, runs, runToolCalls, runTraces } from "../db/schema";
 import { ApiError } from "../lib/errors";
 import { pageInfo, pageWindow } from "../lib/pagination";
 import { redactText, redactValue } from "../lib/redaction";
-import { isTerminal, type RunClassification } from "./status";
+import { parseStored, StoredCriterionResult, StoredSpan } from "./records";
+import { isTerminal } from "./status";
 import {
   RUN_RANGES,
   type ListRunsInput,
@@ -19,7 +20,8 @@ import {
 type RunRow = typeof runs.$inferSelect;
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
-const redactNullable = (s: string | null) => (s === null ? null : redactText(s));
+/** The one redaction of a run's free-text fields (reason, error), for every answer that carries them. */
+export const redactNullable = (s: string | null) => (s === null ? null : redactText(s));
 
 /** The columns a list item needs: everything but the evaluator output. */
 const summaryColumns = {
@@ -54,7 +56,7 @@ function toSummary(row: SummaryRow): RunSummaryView {
     workflow: { id: row.workflowId, name: row.workflowName },
     workflowVersion: { id: row.workflowVersionId, version: row.workflowVersion },
     status: row.status,
-    classification: row.classification as RunClassification | null,
+    classification: row.classification,
     trigger: row.trigger,
     reason: redactNullable(row.reason),
     modelId: row.modelId,
@@ -100,9 +102,9 @@ export function runOrder(sort: string): SQL[] {
   return [primary, desc(runs.createdAt), desc(runs.id)];
 }
 
-/** `term` as a LIKE substring pattern whose `%`, `_` and `\` match themselves (with `ESCAPE '\'`). */
-export function likeSubstring(term: string): string {
-  return `%${term.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+/** ASCII letters lower-cased, everything else as is: the same folding as SQLite's built-in lower(). */
+export function asciiLower(text: string): string {
+  return text.replace(/[A-Z]+/g, (s) => s.toLowerCase());
 }
 
 /** The WHERE clause of a run search; `organization` and a created_at lower bound first so an index applies. */
@@ -124,12 +126,10 @@ export function runFilter(orgId: string, query: Omit<ListRunsInput, "page" | "pa
   }
   const term = query.search?.trim();
   if (term) {
-    const pattern = likeSubstring(term);
-    conditions.push(
-      or(
-        ...[runs.workflowName, runs.reason, runs.modelId, runs.id].map((col) => sql`${col} LIKE ${pattern} ESCAPE '\\'`),
-      ),
-    );
+    // instr() rather than LIKE: D1 refuses LIKE patterns past a small complexity limit (about 50 bytes), and
+    // instr() has no pattern language, so `%`, `_` and backslashes match themselves without escaping.
+    const needle = asciiLower(term);
+    conditions.push(or(...[runs.workflowName, runs.reason, runs.modelId, runs.id].map((col) => sql`instr(lower(${col}), ${needle}) > 0`)));
   }
   return and(...conditions)!;
 }
@@ -189,8 +189,7 @@ export async function getRunTrace(db: Database, orgId: string, id: string): Prom
     db.select({ spans: runTraces.spans }).from(runTraces).where(eq(runTraces.runId, id)),
   ]);
   const head = progress(id, found);
-  const spans = traces[0]?.spans;
-  return { ...head, spans: Array.isArray(spans) ? (redactValue(spans) as RunTraceView["spans"]) : [] };
+  return { ...head, spans: redactValue(parseStored(StoredSpan, traces[0]?.spans)) };
 }
 
 /** The run's tool calls as recorded so far, in call order, redacted. */
@@ -215,21 +214,6 @@ export async function listRunToolCalls(db: Database, orgId: string, id: string):
   };
 }
 
-type CriterionView = NonNullable<RunEvaluationView["evaluation"]>["criteria"][number];
-
-/** A stored criterion result with every documented field present. */
-function toCriterion(value: unknown): CriterionView {
-  const c = value && typeof value === "object" ? (value as Record<string, unknown>) : {};
-  return {
-    ...c,
-    criterionText: typeof c.criterionText === "string" ? c.criterionText : "",
-    isRequired: c.isRequired === true,
-    verdict: c.verdict as CriterionView["verdict"],
-    reasoning: typeof c.reasoning === "string" ? c.reasoning : null,
-    excerpts: Array.isArray(c.excerpts) ? c.excerpts.filter((e): e is string => typeof e === "string") : [],
-  };
-}
-
 /** The run's evaluation; null until the run is terminal, and for a terminal run that was never judged. */
 export async function getRunEvaluation(db: Database, orgId: string, id: string): Promise<RunEvaluationView> {
   const [found, rows] = await db.batch([
@@ -245,7 +229,7 @@ export async function getRunEvaluation(db: Database, orgId: string, id: string):
       verdict: row.verdict,
       judgeModelId: row.judgeModelId,
       summary: row.summary,
-      criteria: Array.isArray(row.criteria) ? row.criteria.map(toCriterion) : [],
+      criteria: parseStored(StoredCriterionResult, row.criteria),
       createdAt: row.createdAt.toISOString(),
     }),
   };

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { LINK_HEADER, PageInfoFields, paginationQuery } from "../lib/pagination";
 import { uuidInput } from "../lib/openapi";
+import { StoredSpan } from "./records";
 import { RUN_CLASSIFICATION_IDS, RUN_CLASSIFICATIONS, RUN_STATUSES, RUN_TRIGGERS } from "./status";
 
 export const RUN_RANGES = { "24h": 24 * 3600_000, "7d": 7 * 24 * 3600_000, "30d": 30 * 24 * 3600_000 } as const;
@@ -140,22 +141,7 @@ const RunProgress = {
   }),
 };
 
-export const SpanSchema = z
-  .object({
-    id: z.string(),
-    parentId: z.string().nullable().openapi({ description: "The enclosing span; null for the root." }),
-    name: z.string().openapi({ example: "tools/call search_issues" }),
-    kind: z.string().openapi({ description: "What the span covers: `agent`, `model`, `tool` or `judge`.", example: "tool" }),
-    startedAt: Timestamp,
-    endedAt: Timestamp.nullable().openapi({ description: "Null while the span is open." }),
-    attributes: z.record(z.string(), z.unknown()).openapi({ description: "Span attributes as recorded (redacted)." }),
-    events: z
-      .array(z.record(z.string(), z.unknown()))
-      .optional()
-      .openapi({ description: "Timestamped events within the span, when recorded." }),
-  })
-  .catchall(z.unknown())
-  .openapi("Span", { description: "One span of the run's trace, as the run engine recorded it, redacted. Unknown fields are passed through." });
+export const SpanSchema = StoredSpan;
 
 export const RunTraceSchema = z
   .object({ ...RunProgress, spans: z.array(SpanSchema) })

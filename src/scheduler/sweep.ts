@@ -3,7 +3,10 @@ import type { Database } from "../db/client";
 import { dispatchIdempotency, runs, scheduleTicks, workflows } from "../db/schema";
 import type { RunMessage } from "../env";
 import { chunk, isUniqueViolation } from "../lib/d1";
-import { dispatchRuns, enqueueRuns, failRuns, IDEMPOTENCY_WINDOW_MS } from "../workflows/dispatch";
+import { dispatchRuns, enqueueRuns, IDEMPOTENCY_WINDOW_MS } from "../workflows/dispatch";
+import { failRuns, requeueRuns } from "../runs/lifecycle";
+import { errorFields } from "../lib/logger";
+import type { AppContext } from "../context";
 import { nextDueAt } from "../workflows/schedule";
 import { getWorkflow } from "../workflows/store";
 
@@ -16,11 +19,8 @@ export const RUNNING_GRACE_MS = 2 * 60_000;
 /** Workflows dispatched per sweep; the rest wait for the next minute. */
 const DUE_BATCH = 50;
 
-export interface SweepDeps {
-  db: Database;
-  queue: Queue<RunMessage>;
-  now: Date;
-}
+/** What the sweep needs from the context. */
+export type SweepDeps = Pick<AppContext, "db" | "queue" | "now" | "log">;
 
 export interface SweepReport {
   scheduled: number;
@@ -42,7 +42,8 @@ export async function runSweep(deps: SweepDeps): Promise<SweepReport> {
  * the claim taken and does nothing. Missed due times collapse into one dispatch.
  */
 export async function dispatchDueSchedules(deps: SweepDeps): Promise<number> {
-  const { db, now } = deps;
+  const { db } = deps;
+  const now = deps.now();
   const due = await db
     .select({ id: workflows.id, orgId: workflows.orgId })
     .from(workflows)
@@ -88,7 +89,7 @@ export async function dispatchDueSchedules(deps: SweepDeps): Promise<number> {
           .run();
         continue;
       }
-      console.error(JSON.stringify({ level: "error", msg: "scheduled dispatch failed", workflowId: id, error: String(err) }));
+      deps.log.error("scheduled dispatch failed", { workflowId: id, error: errorFields(err) });
     }
   }
   return dispatched;
@@ -96,7 +97,8 @@ export async function dispatchDueSchedules(deps: SweepDeps): Promise<number> {
 
 /** Re-queues runs whose message seems lost, and ends runs stuck in queued or running past their limits. */
 export async function repairStuckRuns(deps: SweepDeps): Promise<{ requeued: number; timedOut: number }> {
-  const { db, now } = deps;
+  const { db } = deps;
+  const now = deps.now();
   const staleBefore = new Date(now.getTime() - QUEUE_STALE_MS);
   const stale = await db
     .select()
@@ -107,21 +109,12 @@ export async function repairStuckRuns(deps: SweepDeps): Promise<{ requeued: numb
   const giveUp = stale.filter((r) => r.queueAttempts >= MAX_QUEUE_ATTEMPTS);
   const retry = stale.filter((r) => r.queueAttempts < MAX_QUEUE_ATTEMPTS);
   if (giveUp.length) {
-    await failRuns(deps, giveUp, "queue_timeout", `Not picked up from the queue after ${MAX_QUEUE_ATTEMPTS} attempts`, [
-      "queued",
-    ]);
+    const cause = { classification: "queue_timeout" as const, error: `Not picked up from the queue after ${MAX_QUEUE_ATTEMPTS} attempts` };
+    await failRuns(deps, giveUp.map((r) => r.id), cause, ["queued"]);
   }
-  for (const part of chunk(
-    retry.map((r) => r.id),
-    90,
-  )) {
-    await db
-      .update(runs)
-      .set({ enqueuedAt: now, queueAttempts: sql`${runs.queueAttempts} + 1` })
-      .where(and(inArray(runs.id, part), eq(runs.status, "queued")))
-      .run();
-  }
-  await enqueueRuns(deps, retry);
+  // Only the runs still queued when re-queued are sent again: one the consumer claimed meanwhile is not.
+  const requeued = new Set(await requeueRuns(deps, retry.map((r) => r.id)));
+  await enqueueRuns(deps, retry.filter((r) => requeued.has(r.id)));
 
   const overdue = await db
     .select()
@@ -135,12 +128,14 @@ export async function repairStuckRuns(deps: SweepDeps): Promise<{ requeued: numb
     .limit(200)
     .all();
   if (overdue.length) {
-    await failRuns(deps, overdue, "run_timeout", "The run exceeded its time limit and was ended by the sweep", ["running"]);
+    const cause = { classification: "run_timeout" as const, error: "The run exceeded its time limit and was ended by the sweep" };
+    await failRuns(deps, overdue.map((r) => r.id), cause, ["running"]);
   }
-  return { requeued: retry.length, timedOut: overdue.length };
+  return { requeued: requeued.size, timedOut: overdue.length };
 }
 
-async function purgeExpired({ db, now }: SweepDeps) {
+async function purgeExpired({ db, now: clock }: SweepDeps) {
+  const now = clock();
   await db
     .delete(dispatchIdempotency)
     .where(lt(dispatchIdempotency.createdAt, new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS)))

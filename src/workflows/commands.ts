@@ -1,4 +1,5 @@
 import { and, eq } from "drizzle-orm";
+import type { AppContext } from "../context";
 import { runs } from "../db/schema";
 import { validationError } from "../lib/errors";
 import { ApiError } from "../lib/errors";
@@ -17,26 +18,26 @@ import {
 import {
   getWorkflow,
   insertWorkflowStatements,
+  workflowResponse,
   newWorkflowRows,
   writeNextVersion,
   type WorkflowWithVersion,
 } from "./store";
 
-export interface CommandDeps extends DispatchDeps {
-  defaultModel?: string;
-}
+/** What the workflow commands need from the context. */
+export type CommandDeps = DispatchDeps & Pick<AppContext, "config">;
 
 /**
  * Creates a workflow after the safety preflight and queues its initial dispatch window: the workflow, its
  * first version and the initial runs are written in one batch.
  */
 export async function createWorkflow(deps: CommandDeps, orgId: string, input: CreateWorkflowInput) {
-  const defaultModel = defaultTesterModel(deps.defaultModel);
+  const defaultModel = defaultTesterModel(deps.config.defaultTesterModel);
   const config = configFromCreate(input, defaultModel);
   const { defaultAuthProfileId } = await preflightWorkflow(deps.db, orgId, config, "create");
   // An unnamed auth profile falls back to the source's default.
   if (input.defaultMcpAuthProfileId === undefined) config.defaultMcpAuthProfileId = defaultAuthProfileId;
-  const rows = newWorkflowRows(orgId, config, deps.now);
+  const rows = newWorkflowRows(orgId, config, deps.now());
   const dispatch = await dispatchRuns(deps, {
     orgId,
     current: rows,
@@ -45,21 +46,21 @@ export async function createWorkflow(deps: CommandDeps, orgId: string, input: Cr
     reason: "initial dispatch window",
     with: [...insertWorkflowStatements(deps.db, rows)],
   });
-  return { rows, initialDispatch: { queued: dispatch.queued, failed: dispatch.failed } };
+  return { ...workflowResponse(rows), initialDispatch: { queued: dispatch.queued, failed: dispatch.failed } };
 }
 
 /** Applies a PATCH: preflights the merged config and writes it as the next version (no-op when nothing changed). */
 export async function updateWorkflow(deps: CommandDeps, orgId: string, id: string, patch: UpdateWorkflowInput) {
   const current = await getWorkflow(deps.db, orgId, id);
   if (current.workflow.archivedAt) throw new ApiError("conflict", "The workflow is archived and cannot be changed");
-  const next = applyUpdate(current.version.config, patch, defaultTesterModel(deps.defaultModel));
-  if (JSON.stringify(next) === JSON.stringify(current.version.config)) return { rows: current, changed: false };
+  const next = applyUpdate(current.version.config, patch, defaultTesterModel(deps.config.defaultTesterModel));
+  if (JSON.stringify(next) === JSON.stringify(current.version.config)) return workflowResponse(current);
   const { defaultAuthProfileId } = await preflightWorkflow(deps.db, orgId, next, "update");
   // A new source without a named profile uses that source's default, as on create.
   if (patch.mcpServerId !== undefined && patch.defaultMcpAuthProfileId === undefined) {
     next.defaultMcpAuthProfileId = defaultAuthProfileId;
   }
-  return { rows: await writeNextVersion(deps.db, current, next, deps.now), changed: true };
+  return workflowResponse(await writeNextVersion(deps.db, current, next, deps.now()));
 }
 
 /** POST /workflows/{id}/runs: a manual dispatch of the current version, or of the override targets. */
@@ -68,12 +69,8 @@ export async function dispatchWorkflowRuns(
   orgId: string,
   id: string,
   input: DispatchInput,
-  headerKey: string | undefined,
 ): Promise<DispatchResult> {
-  const idempotencyKey = input.idempotencyKey ?? headerKey;
-  if (input.idempotencyKey && headerKey && input.idempotencyKey !== headerKey) {
-    throw validationError([{ field: "body.idempotencyKey", message: "Differs from the Idempotency-Key header" }]);
-  }
+  const idempotencyKey = input.idempotencyKey;
   const current: WorkflowWithVersion = await getWorkflow(deps.db, orgId, id);
   const idempotency = idempotencyKey
     ? { key: idempotencyKey, requestHash: await dispatchRequestHash(id, { ...input, idempotencyKey: undefined }) }
@@ -86,7 +83,7 @@ export async function dispatchWorkflowRuns(
   if (current.workflow.archivedAt) throw new ApiError("conflict", "The workflow is archived and cannot be dispatched");
 
   const override = input.testerTargets?.length || input.testerModelIds?.length;
-  const targets = override ? resolveTargets(input, defaultTesterModel(deps.defaultModel)) : current.version.config.testerTargets;
+  const targets = override ? resolveTargets(input, defaultTesterModel(deps.config.defaultTesterModel)) : current.version.config.testerTargets;
   const fieldOf = targetSourceField(input);
   const issues = override ? [...targetIssues(targets, fieldOf), ...duplicateTargetIssues(targets, fieldOf)] : [];
   if (input.baselineRunId) {
@@ -95,7 +92,7 @@ export async function dispatchWorkflowRuns(
       .from(runs)
       .where(and(eq(runs.id, input.baselineRunId), eq(runs.orgId, orgId), eq(runs.workflowId, id)))
       .get();
-    if (!baseline) issues.push({ field: "body.baselineRunId", message: "Not a run of this workflow" });
+    if (!baseline) issues.push({ field: "baselineRunId", message: "Not a run of this workflow" });
   }
   if (issues.length) throw validationError(issues);
 

@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { mcpAuthProfiles, mcpServers } from "../db/schema";
 import { validationError, type FieldIssue } from "../lib/errors";
-import { findCredentials } from "../lib/redaction";
+import { findCredentials, holdsCredential } from "../lib/redaction";
 import { findModel } from "../models/catalog";
 import {
   LIMIT_BOUNDS,
@@ -130,8 +130,8 @@ export function targetSourceField(input: {
       ? "testerModelId"
       : null;
   const explicit = derived === null || isExplicit(input);
-  if (explicit) return (i) => `body.testerTargets.${i}.modelId`;
-  return derived === "testerModelIds" ? (i) => `body.testerModelIds.${i}` : () => "body.testerModelId";
+  if (explicit) return (i) => `testerTargets.${i}.modelId`;
+  return derived === "testerModelIds" ? (i) => `testerModelIds.${i}` : () => "testerModelId";
 }
 
 /** A config's targets are explicit unless they are exactly what testerModelIds / testerModelId would make. */
@@ -176,7 +176,8 @@ export function targetIssues(targets: Array<{ modelId: string }>, fieldOf: (i: n
  */
 export async function preflightWorkflow(db: Database, orgId: string, config: WorkflowConfig, source: "create" | "update") {
   const issues: FieldIssue[] = [];
-  const body = (f: string) => `body.${f}`;
+  // Fields are named relative to the operation's input; each surface adds its own prefix (REST: `body.`).
+  const body = (f: string) => f;
 
   const server = await db
     .select({ id: mcpServers.id, defaultAuthProfileId: mcpServers.defaultAuthProfileId })
@@ -208,20 +209,46 @@ export async function preflightWorkflow(db: Database, orgId: string, config: Wor
     if (problem) issues.push({ field: body(`schedule.${problem.field}`), message: problem.message });
   }
 
-  const secretCheck = (text: string, field: string) => {
-    const kinds = findCredentials(text);
-    if (kinds.length) {
-      issues.push({
-        field: body(field),
-        message: `Contains what looks like a credential (${kinds.join(", ")}); it would end up in run traces. Put secrets in an MCP auth profile.`,
-      });
+  // No credentials anywhere in the config: every string in it (the schemas bound each one's length), every
+  // metadata key, and every non-empty string under a credential-named metadata key. One issue per field; the
+  // message names the kinds, never the value.
+  const secretFields = new Map<string, string[]>();
+  const secretIssue = (field: string, kinds: string[]) => {
+    if (!kinds.length) return;
+    const known = secretFields.get(field);
+    if (known) known.push(...kinds.filter((k) => !known.includes(k)));
+    else secretFields.set(field, [...kinds]);
+  };
+  const secretCheck = (value: unknown, path: string[]): void => {
+    if (typeof value === "string") {
+      const [top, index, leaf] = path;
+      // A target's model id is named where it came from (testerModelIds.N, testerModelId, testerTargets.N.modelId).
+      const field = top === "testerTargets" && leaf === "modelId" ? fieldOf(Number(index)).slice("body.".length) : path.join(".");
+      secretIssue(field, findCredentials(value));
+    } else if (Array.isArray(value)) {
+      value.forEach((v, i) => secretCheck(v, [...path, String(i)]));
+    } else if (value && typeof value === "object") {
+      const isMetadata = path.length === 1 && path[0] === "metadata";
+      for (const [key, v] of Object.entries(value)) {
+        if (!isMetadata) {
+          secretCheck(v, [...path, key]);
+          continue;
+        }
+        const keyKinds = findCredentials(key);
+        const field = keyKinds.length ? "metadata" : `metadata.${key}`; // never echo a key that is a credential
+        secretIssue(field, keyKinds);
+        if (holdsCredential(key, v)) secretIssue(field, ["value of a credential-named key"]);
+        if (typeof v === "string") secretIssue(field, findCredentials(v));
+      }
     }
   };
-  secretCheck(config.name, "name");
-  secretCheck(config.testerPrompt, "testerPrompt");
-  config.criteria.forEach((c, i) => secretCheck(c.criterionText, `criteria.${i}.criterionText`));
-  if (config.description) secretCheck(config.description, "description");
-  secretCheck(JSON.stringify(config.metadata), "metadata");
+  secretCheck(config, []);
+  for (const [field, kinds] of secretFields) {
+    issues.push({
+      field: body(field),
+      message: `Contains what looks like a credential (${kinds.join(", ")}); it would end up in run traces. Put secrets in an MCP auth profile.`,
+    });
+  }
 
   if (issues.length) {
     throw validationError(issues, source === "create" ? "Workflow preflight failed" : "Workflow update preflight failed");

@@ -1,26 +1,27 @@
 import { and, eq, gt, inArray, lt, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import type { AppContext } from "../context";
 import type { Database } from "../db/client";
 import { dispatchIdempotency, runs } from "../db/schema";
 import type { RunMessage } from "../env";
 import { chunk, isUniqueViolation } from "../lib/d1";
 import { sha256Hex } from "../lib/encoding";
 import { ApiError } from "../lib/errors";
+import { errorFields } from "../lib/logger";
+import { failRuns, type RunRow } from "../runs/lifecycle";
+import { redactNullable } from "../runs/queries";
 import type { RunTrigger } from "../runs/status";
 import type { DispatchedRun, WorkflowConfig } from "./schemas";
 import type { WorkflowWithVersion } from "./store";
 
-export type RunRow = typeof runs.$inferSelect;
+export type { RunRow };
 type Target = WorkflowConfig["testerTargets"][number];
 
 /** How long an idempotency key replays its first dispatch. */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
-export interface DispatchDeps {
-  db: Database;
-  queue: Queue<RunMessage>;
-  now: Date;
-}
+/** What dispatching needs from the context. */
+export type DispatchDeps = Pick<AppContext, "db" | "queue" | "now" | "log">;
 
 export interface DispatchRequest {
   orgId: string;
@@ -50,9 +51,9 @@ export function toDispatchedRun(row: RunRow, reused: boolean): DispatchedRun {
     workflowId: row.workflowId,
     workflowVersion: row.workflowVersion,
     status: row.status,
-    classification: (row.classification as DispatchedRun["classification"]) ?? null,
+    classification: row.classification,
     trigger: row.trigger,
-    reason: row.reason,
+    reason: redactNullable(row.reason),
     modelId: row.modelId,
     skillMode: row.skillMode,
     skillVersionId: row.skillVersionId,
@@ -92,7 +93,7 @@ export async function replayDispatch(deps: DispatchDeps, orgId: string, key: str
       and(
         eq(dispatchIdempotency.orgId, orgId),
         eq(dispatchIdempotency.key, key),
-        gt(dispatchIdempotency.createdAt, new Date(deps.now.getTime() - IDEMPOTENCY_WINDOW_MS)),
+        gt(dispatchIdempotency.createdAt, new Date(deps.now().getTime() - IDEMPOTENCY_WINDOW_MS)),
       ),
     )
     .get();
@@ -122,7 +123,8 @@ export async function replayDispatch(deps: DispatchDeps, orgId: string, key: str
  * is settled here by the key's primary key, and the loser answers with the winner's runs.
  */
 export async function dispatchRuns(deps: DispatchDeps, req: DispatchRequest): Promise<DispatchResult> {
-  const { db, now } = deps;
+  const { db } = deps;
+  const now = deps.now();
   const { workflow, version } = req.current;
 
   // Runs dispatched with an idempotency key or forceNewRun are explicit: they neither fold into an identical
@@ -250,45 +252,14 @@ export async function enqueueRuns(deps: DispatchDeps, rows: RunRow[]): Promise<R
     try {
       await deps.queue.sendBatch(part.map((r) => ({ body: { runId: r.id, orgId: r.orgId } satisfies RunMessage, contentType: "json" })));
     } catch (err) {
-      console.error(JSON.stringify({ level: "error", msg: "queue send failed", runIds: part.map((r) => r.id), error: String(err) }));
-      failed.push(...(await failRuns(deps, part, "dispatch_failed", `The run could not be queued: ${String(err)}`, ["queued"])));
+      deps.log.error("queue send failed", { runIds: part.map((r) => r.id), error: errorFields(err) });
+      const cause = { classification: "dispatch_failed" as const, error: `The run could not be queued: ${String(err)}` };
+      const ids = new Set(await failRuns(deps, part.map((r) => r.id), cause, ["queued"]));
+      const finishedAt = deps.now();
+      failed.push(...part.filter((r) => ids.has(r.id)).map((r) => ({ ...r, ...cause, status: "fail" as const, activeFingerprint: null, finishedAt })));
     }
   }
   return failed;
-}
-
-/**
- * Ends runs as `fail` with a classification, but only those still in one of the `from` statuses: a run the
- * consumer claimed meanwhile is not failed for a queue problem.
- */
-export async function failRuns(
-  deps: Pick<DispatchDeps, "db" | "now">,
-  rows: RunRow[],
-  classification: string,
-  error: string,
-  from: ReadonlyArray<"queued" | "running">,
-): Promise<RunRow[]> {
-  const patch = {
-    status: "fail" as const,
-    classification,
-    error,
-    activeFingerprint: null,
-    finishedAt: deps.now,
-  };
-  for (const part of chunk(
-    rows.map((r) => r.id),
-    90,
-  )) {
-    await deps.db
-      .update(runs)
-      .set({
-        ...patch,
-        durationMs: sql`CASE WHEN ${runs.startedAt} IS NULL THEN NULL ELSE ${deps.now.getTime()} - ${runs.startedAt} END`,
-      })
-      .where(and(inArray(runs.id, part), inArray(runs.status, [...from])))
-      .run();
-  }
-  return rows.map((r) => ({ ...r, ...patch }));
 }
 
 /**

@@ -1,8 +1,9 @@
-import { and, asc, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { workflows, workflowVersions } from "../db/schema";
-import { ApiError } from "../lib/errors";
-import type { WorkflowConfig, WorkflowView } from "./schemas";
+import { ApiError, validationError } from "../lib/errors";
+import { pageInfo, pageWindow, type PageRequest } from "../lib/pagination";
+import { SLUG_PATTERN, type WorkflowConfig, type WorkflowView } from "./schemas";
 import { nextDueAt } from "./schedule";
 
 export type WorkflowRow = typeof workflows.$inferSelect;
@@ -53,6 +54,11 @@ export function toVersionView(version: VersionRow & { config: WorkflowConfig }) 
   };
 }
 
+/** A workflow and its current version as the API answers them. */
+export function workflowResponse(rows: WorkflowWithVersion) {
+  return { workflow: toWorkflowView(rows), currentVersion: toVersionView(rows.version) };
+}
+
 /** The schedule columns of a workflow row for a config: the cron, its zone, and when it is next due. */
 function scheduleColumns(config: WorkflowConfig, now: Date) {
   const s = config.schedule;
@@ -64,18 +70,49 @@ function scheduleColumns(config: WorkflowConfig, now: Date) {
   };
 }
 
-/** Active workflows of the organization, optionally in any of `categories`. */
-export async function listWorkflows(db: Database, orgId: string, categories: string[]): Promise<WorkflowView[]> {
+/** Category slugs one list request may name (each is a bound parameter; D1 allows 100). */
+export const SLUG_LIST_LIMIT = 50;
+
+/** The category slugs a list query names, de-duplicated; a 400 naming the field for a bad one. */
+function categoriesOf(query: { category?: string; categorySlug?: string }): string[] {
+  const slugs = [...(query.category?.split(",") ?? []), ...(query.categorySlug ? [query.categorySlug] : [])]
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (slugs.length > SLUG_LIST_LIMIT) {
+    throw validationError([{ field: "category", message: `At most ${SLUG_LIST_LIMIT} categories` }]);
+  }
+  const bad = slugs.find((s) => !SLUG_PATTERN.test(s));
+  if (bad !== undefined) {
+    throw validationError([{ field: query.category?.includes(bad) ? "category" : "categorySlug", message: `'${bad}' is not a valid slug` }]);
+  }
+  return [...new Set(slugs)];
+}
+
+/** One page of the organization's active workflows, oldest first, optionally in any of the named categories. */
+export async function listWorkflows(
+  db: Database,
+  orgId: string,
+  query: PageRequest & { category?: string; categorySlug?: string },
+) {
+  const categories = categoriesOf(query);
   const filters: SQL[] = [eq(workflows.orgId, orgId), isNull(workflows.archivedAt)];
   if (categories.length) filters.push(inArray(workflows.categorySlug, categories));
-  const rows = await db
-    .select({ workflow: workflows, version: workflowVersions })
-    .from(workflows)
-    .innerJoin(workflowVersions, eq(workflowVersions.id, workflows.currentVersionId))
-    .where(and(...filters))
-    .orderBy(asc(workflows.createdAt), asc(workflows.id))
-    .all();
-  return rows.map((r) => toWorkflowView(r as WorkflowWithVersion));
+  const where = and(...filters);
+  const { limit, offset } = pageWindow(query);
+  // Not one db.batch: a batch maps rows by column name, and the join's two `id` columns would collide.
+  const [rows, totals] = await Promise.all([
+    db
+      .select({ workflow: workflows, version: workflowVersions })
+      .from(workflows)
+      .innerJoin(workflowVersions, eq(workflowVersions.id, workflows.currentVersionId))
+      .where(where)
+      .orderBy(asc(workflows.createdAt), asc(workflows.id))
+      .limit(limit)
+      .offset(offset)
+      .all(),
+    db.select({ total: count() }).from(workflows).where(where).all(),
+  ]);
+  return { workflows: rows.map((r) => toWorkflowView(r)), ...pageInfo(query, totals[0]?.total ?? 0) };
 }
 
 /** The workflow with its current version, archived ones included; 404 when it is not this organization's. */

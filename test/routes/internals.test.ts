@@ -1,17 +1,18 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { eq } from "drizzle-orm";
 import { parsePeppers } from "../../src/auth/api-key";
-import { requireFeature } from "../../src/auth/middleware";
+import type { Role } from "../../src/auth/roles";
+import type { KeyPrincipal } from "../../src/auth/verify-api-key";
+import type { OperationContext } from "../../src/context";
+import { defineOperation, executeOperation } from "../../src/operations/operation";
 import { verifyApiKey } from "../../src/auth/verify-api-key";
 import { createApp } from "../../src/app";
 import type { Database } from "../../src/db/client";
 import { workflows } from "../../src/db/schema";
-import type { AppEnv } from "../../src/env";
-import { handleError } from "../../src/lib/error-handler";
-import { callJson, createOrg, db, expectError } from "../helpers";
+import { callJson, createOrg, db, expectError, testContext } from "../helpers";
 import { captureQueue, createMcpSource, createWorkflow, runsOfWorkflow } from "../workflows/fixtures";
 
 // Every delivery of this file's runs goes to a recorder, never to the consumer in the background.
@@ -36,27 +37,37 @@ describe("key verification", () => {
   });
 });
 
-describe("feature gates", () => {
-  it("answers an organization without the feature with 403 feature_disabled", async () => {
-    const app = new OpenAPIHono<AppEnv>();
-    app.use("*", async (c, next) => {
-      c.set("principal", {
-        keyId: "k",
-        keyName: "k",
-        role: "owner",
-        org: { id: "o", slug: "o", name: "o", features: c.req.header("x-features")?.split(",") ?? [], createdAt: new Date() },
-      });
-      await next();
+describe("access checks live with the operation", () => {
+  const principal = (role: Role, features: string[] = []): KeyPrincipal => ({
+    keyId: "k",
+    keyName: "k",
+    role,
+    org: { id: "o", slug: "o", name: "o", features, createdAt: new Date() },
+  });
+  const ctx = (p: KeyPrincipal): OperationContext => ({ ...testContext(), principal: p, requestId: "r" });
+  const gated = defineOperation({
+    name: "gatedExample",
+    tag: "org",
+    summary: "A feature-gated editor operation",
+    role: "editor",
+    feature: "mcp-analytics",
+    readOnly: true,
+    input: {},
+    output: z.object({ ok: z.literal(true) }),
+    outputDescription: "ok",
+    run: async () => ({ ok: true as const }),
+  });
+
+  it("refuses a role below the operation's with 403 forbidden and an organization without its feature with feature_disabled, whatever calls it", async () => {
+    await expect(executeOperation(gated, ctx(principal("viewer", ["mcp-analytics"])), {})).rejects.toMatchObject({
+      code: "forbidden",
+      message: "This operation requires the editor role or higher; the key has viewer",
     });
-    app.get("/insights", requireFeature("mcp-analytics", "MCP Analytics"), (c) => c.json({ ok: true }, 200));
-    app.onError(handleError);
-    const off = await app.request("/insights");
-    expect(off.status).toBe(403);
-    expect(await off.json()).toEqual({
-      error: { code: "feature_disabled", message: "MCP Analytics is not enabled for this organization" },
+    await expect(executeOperation(gated, ctx(principal("owner")), {})).rejects.toMatchObject({
+      code: "feature_disabled",
+      message: "MCP Analytics is not enabled for this organization",
     });
-    const on = await app.request("/insights", { headers: { "x-features": "mcp-analytics" } });
-    expect(on.status).toBe(200);
+    expect(await executeOperation(gated, ctx(principal("editor", ["mcp-analytics"])), {})).toEqual({ ok: true });
   });
 });
 

@@ -1,4 +1,5 @@
 import { runEvaluations, runs, runToolCalls, runTraces, workflows, workflowVersions } from "../../src/db/schema";
+import type { WorkflowConfig } from "../../src/workflows/schemas";
 import { db } from "../helpers";
 
 export interface TestWorkflow {
@@ -23,7 +24,8 @@ export async function createWorkflow(orgId: string, name = `Workflow ${crypto.ra
       createdAt: now,
       updatedAt: now,
     }),
-    db.insert(workflowVersions).values({ id: versionId, workflowId: id, orgId, version: 1, config: {}, createdAt: now }),
+    // A bare config: the run read surface never looks into it.
+    db.insert(workflowVersions).values({ id: versionId, workflowId: id, orgId, version: 1, config: {} as WorkflowConfig, createdAt: now }),
   ]);
   return { id, name, versionId, version: 1 };
 }

@@ -6,9 +6,9 @@ import { runs, scheduleTicks, workflows, workflowVersions } from "../../src/db/s
 import type { Env, RunMessage } from "../../src/env";
 import { processRunBatch } from "../../src/runner/consumer";
 import { runSweep } from "../../src/scheduler/sweep";
-import { failRuns } from "../../src/workflows/dispatch";
+import { failRuns } from "../../src/runs/lifecycle";
 import { archiveWorkflow, getWorkflow, writeNextVersion } from "../../src/workflows/store";
-import { call, callJson, createOrg, db, errorFields, expectError } from "../helpers";
+import { call, callJson, createOrg, db, errorFields, expectError, testContext } from "../helpers";
 import { captureQueue, createMcpSource, createWorkflow, runsOfWorkflow } from "./fixtures";
 
 const queue = captureQueue();
@@ -49,7 +49,7 @@ describe("races", () => {
     const due = new Date(Date.UTC(2026, 10, 22, 10, 0, 0));
     await db.update(workflows).set({ nextDueAt: due }).where(eq(workflows.id, wf.workflow.id)).run();
     const stale = await getWorkflow(db, org.id, wf.workflow.id);
-    await runSweep({ db, queue: env.RUNS_QUEUE, now: new Date(due.getTime() + 1000) });
+    await runSweep(testContext({ now: new Date(due.getTime() + 1000) }));
     await writeNextVersion(db, stale, { ...stale.version.config, testerPrompt: "changed" }, new Date());
     const row = await db.select().from(workflows).where(eq(workflows.id, wf.workflow.id)).get();
     expect(row!.nextDueAt!.toISOString()).toBe("2026-11-22T11:00:00.000Z");
@@ -74,7 +74,7 @@ describe("races", () => {
     const due = new Date(Date.UTC(2026, 10, 22, 12, 0, 0));
     await db.insert(scheduleTicks).values({ workflowId: wf.workflow.id, dueAt: due, createdAt: new Date() }).run();
     await db.update(workflows).set({ nextDueAt: due }).where(eq(workflows.id, wf.workflow.id)).run();
-    await runSweep({ db, queue: env.RUNS_QUEUE, now: new Date(due.getTime() + 1000) });
+    await runSweep(testContext({ now: new Date(due.getTime() + 1000) }));
     const row = await db.select().from(workflows).where(eq(workflows.id, wf.workflow.id)).get();
     expect(row!.nextDueAt!.toISOString()).toBe("2026-11-22T13:00:00.000Z");
     expect((await runsOfWorkflow(wf.workflow.id)).filter((r) => r.trigger === "schedule")).toHaveLength(0);
@@ -85,24 +85,19 @@ describe("races", () => {
     const wf = await createWorkflow(org, { testerModelIds: ["gpt-5"] });
     const [run] = await runsOfWorkflow(wf.workflow.id);
     await db.update(runs).set({ status: "running", startedAt: new Date() }).where(eq(runs.id, run!.id)).run();
-    await failRuns({ db, now: new Date() }, [run!], "queue_timeout", "late", ["queued"]);
+    await failRuns(testContext(), [run!.id], { classification: "queue_timeout", error: "late" }, ["queued"]);
     expect((await db.select().from(runs).where(eq(runs.id, run!.id)).get())!.status).toBe("running");
   });
 });
 
 describe("consumer failures", () => {
-  async function deliver(msg: RunMessage, testEnv: Env, execute: Parameters<typeof processRunBatch>[3]) {
+  async function deliver(msg: RunMessage, testEnv: Env, execute: Parameters<typeof processRunBatch>[2]) {
     const batch = createMessageBatch<RunMessage>("armature-runs", [
       { id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body: msg },
     ]);
     const ctx = createExecutionContext();
-    const log = vi.spyOn(console, "log").mockImplementation(() => {});
-    try {
-      await processRunBatch(batch, testEnv, ctx, execute);
-      return await getQueueResult(batch, ctx);
-    } finally {
-      log.mockRestore();
-    }
+    await processRunBatch(batch, testContext({ env: testEnv }), execute);
+    return await getQueueResult(batch, ctx);
   }
 
   it("ends a run whose execution threw as internal_error and acks, so it is not run twice", async () => {

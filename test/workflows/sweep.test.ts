@@ -7,7 +7,7 @@ import { runs, workflows } from "../../src/db/schema";
 import type { RunMessage } from "../../src/env";
 import { handleRunBatch } from "../../src/runner/consumer";
 import { MAX_QUEUE_ATTEMPTS, QUEUE_STALE_MS, RUNNING_GRACE_MS, runSweep } from "../../src/scheduler/sweep";
-import { callJson, createOrg, db } from "../helpers";
+import { callJson, createOrg, db, testContext } from "../helpers";
 import { captureQueue, createWorkflow, runsOfWorkflow } from "./fixtures";
 
 const queue = captureQueue();
@@ -61,7 +61,7 @@ describe("schedule sweep", () => {
     const due = new Date(Date.UTC(2026, 10, 22, 9, 30, 0));
     await db.update(workflows).set({ nextDueAt: due }).where(eq(workflows.id, id)).run();
     const now = new Date(due.getTime() + 1000);
-    await Promise.all(Array.from({ length: 4 }, () => runSweep({ db, queue: env.RUNS_QUEUE, now })));
+    await Promise.all(Array.from({ length: 4 }, () => runSweep(testContext({ now: now }))));
     expect((await runsOfWorkflow(id)).filter((r) => r.trigger === "schedule")).toHaveLength(1);
   });
 
@@ -70,7 +70,7 @@ describe("schedule sweep", () => {
     const due = new Date(Date.UTC(2026, 10, 20, 0, 0, 0));
     await db.update(workflows).set({ nextDueAt: due }).where(eq(workflows.id, id)).run();
     const now = new Date(Date.UTC(2026, 10, 22, 7, 15, 0));
-    await runSweep({ db, queue: env.RUNS_QUEUE, now });
+    await runSweep(testContext({ now: now }));
     expect((await runsOfWorkflow(id)).filter((r) => r.trigger === "schedule")).toHaveLength(1);
     const row = await db.select().from(workflows).where(eq(workflows.id, id)).get();
     expect(row!.nextDueAt!.toISOString()).toBe("2026-11-22T08:00:00.000Z");
@@ -81,7 +81,7 @@ describe("schedule sweep", () => {
     await callJson(`/workflows/${id}`, { key: org.ownerKey, method: "PATCH", body: { schedule: null } });
     // Even a stale next due time left on the row does not fire once the schedule is gone.
     await db.update(workflows).set({ nextDueAt: new Date(Date.UTC(2026, 10, 22, 10, 0, 0)) }).where(eq(workflows.id, id)).run();
-    await runSweep({ db, queue: env.RUNS_QUEUE, now: new Date(Date.UTC(2026, 10, 22, 10, 0, 1)) });
+    await runSweep(testContext({ now: new Date(Date.UTC(2026, 10, 22, 10, 0, 1)) }));
     expect((await runsOfWorkflow(id)).filter((r) => r.trigger === "schedule")).toHaveLength(0);
   });
 
@@ -90,7 +90,7 @@ describe("schedule sweep", () => {
     const due = new Date(Date.UTC(2026, 10, 22, 10, 0, 0));
     await db.update(workflows).set({ nextDueAt: due }).where(eq(workflows.id, id)).run();
     await callJson(`/workflows/${id}`, { key: org.ownerKey, method: "DELETE" });
-    await runSweep({ db, queue: env.RUNS_QUEUE, now: new Date(due.getTime() + 1000) });
+    await runSweep(testContext({ now: new Date(due.getTime() + 1000) }));
     expect((await runsOfWorkflow(id)).filter((r) => r.trigger === "schedule")).toHaveLength(0);
   });
 });
@@ -101,7 +101,7 @@ describe("stuck runs", () => {
     const wf = await createWorkflow(org, { testerModelIds: ["gpt-5"] });
     const [run] = await runsOfWorkflow(wf.workflow.id);
     const now = new Date(run!.enqueuedAt!.getTime() + QUEUE_STALE_MS + 1000);
-    const first = await runSweep({ db, queue: env.RUNS_QUEUE, now });
+    const first = await runSweep(testContext({ now: now }));
     expect(first.requeued).toBeGreaterThanOrEqual(1);
     const after = await db.select().from(runs).where(eq(runs.id, run!.id)).get();
     expect(after).toMatchObject({ status: "queued", queueAttempts: 2 });
@@ -109,7 +109,7 @@ describe("stuck runs", () => {
     expect((await queue.waitForRuns([run!.id], 2)).length).toBeGreaterThanOrEqual(2);
 
     await db.update(runs).set({ queueAttempts: MAX_QUEUE_ATTEMPTS }).where(eq(runs.id, run!.id)).run();
-    await runSweep({ db, queue: env.RUNS_QUEUE, now: new Date(now.getTime() + QUEUE_STALE_MS + 1000) });
+    await runSweep(testContext({ now: new Date(now.getTime() + QUEUE_STALE_MS + 1000) }));
     const ended = await db.select().from(runs).where(eq(runs.id, run!.id)).get();
     expect(ended).toMatchObject({ status: "fail", classification: "queue_timeout", activeFingerprint: null });
     expect(ended!.finishedAt).not.toBeNull();
@@ -122,10 +122,10 @@ describe("stuck runs", () => {
     const started = new Date(Date.now() - 10 * 60_000);
     await db.update(runs).set({ status: "running", startedAt: started }).where(eq(runs.id, run!.id)).run();
     // Within timeout + grace nothing happens.
-    await runSweep({ db, queue: env.RUNS_QUEUE, now: new Date(started.getTime() + 60_000 + RUNNING_GRACE_MS - 1000) });
+    await runSweep(testContext({ now: new Date(started.getTime() + 60_000 + RUNNING_GRACE_MS - 1000) }));
     expect((await db.select().from(runs).where(eq(runs.id, run!.id)).get())!.status).toBe("running");
     const now = new Date(started.getTime() + 60_000 + RUNNING_GRACE_MS + 1000);
-    const report = await runSweep({ db, queue: env.RUNS_QUEUE, now });
+    const report = await runSweep(testContext({ now: now }));
     expect(report.timedOut).toBeGreaterThanOrEqual(1);
     const ended = await db.select().from(runs).where(eq(runs.id, run!.id)).get();
     expect(ended).toMatchObject({ status: "fail", classification: "run_timeout", durationMs: now.getTime() - started.getTime() });

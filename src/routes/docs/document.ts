@@ -1,5 +1,5 @@
+import type { ApiApp } from "../../env";
 import { OpenApiGeneratorV3 } from "@asteasolutions/zod-to-openapi";
-import type { ApiApp } from "../../app";
 import { API_BASE } from "../../lib/openapi";
 import { toOpenApi30 } from "./openapi30";
 

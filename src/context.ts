@@ -1,0 +1,72 @@
+import type { KeyPrincipal } from "./auth/verify-api-key";
+import { createDb, type Database } from "./db/client";
+import type { Env, RunMessage } from "./env";
+import { createLogger, type LogFields, type Logger } from "./lib/logger";
+
+/** Settings read from the Worker's bindings, once per context. */
+export interface AppConfig {
+  /** Organizations are served on `<slug>.<baseDomain>`. */
+  baseDomain: string;
+  /** The tester model a workflow without one uses (unset: the catalog's default). */
+  defaultTesterModel?: string;
+  /** The judge model (unset: the catalog's default). */
+  defaultJudgeModel?: string;
+  /** Base64 of the AES-256-GCM key that seals MCP auth profile secrets. */
+  secretsEncryptionKey: string;
+}
+
+/**
+ * What any piece of logic may need, built the same way for `fetch`, `queue`, `scheduled` and the MCP API:
+ * the database, the runs queue, the clock, the configuration, a logger, and a way to finish work after the
+ * answer. Logic takes the parts it uses (`Pick<AppContext, "db" | "now">`), so tests pass only those.
+ */
+export interface AppContext {
+  env: Env;
+  db: Database;
+  queue: Queue<RunMessage>;
+  /** The current time; tests pin it. */
+  now(): Date;
+  config: AppConfig;
+  log: Logger;
+  /** Keeps the invocation alive for `work` after the response (ExecutionContext.waitUntil). */
+  waitUntil(work: Promise<unknown>): void;
+}
+
+/** An AppContext acting for an authenticated API key: what an operation runs with. */
+export interface OperationContext extends AppContext {
+  principal: KeyPrincipal;
+  requestId: string;
+}
+
+export interface ContextOptions {
+  /** Fields every log line of this context carries (requestId, runId, cron…). */
+  logFields?: LogFields;
+  /** A fixed time or a clock; default the real clock. */
+  now?: Date | (() => Date);
+  logger?: Logger;
+  db?: Database;
+}
+
+/**
+ * The one factory of contexts.
+ *
+ * @example
+ * const ctx = createContext(env, executionCtx, { logFields: { runId } });
+ */
+export function createContext(env: Env, exec: Pick<ExecutionContext, "waitUntil"> | undefined, opts: ContextOptions = {}): AppContext {
+  const fixed = opts.now;
+  return {
+    env,
+    db: opts.db ?? createDb(env.DB),
+    queue: env.RUNS_QUEUE,
+    now: typeof fixed === "function" ? fixed : fixed ? () => fixed : () => new Date(),
+    config: {
+      baseDomain: env.ARMATURE_BASE_DOMAIN,
+      defaultTesterModel: env.ARMATURE_DEFAULT_TESTER_MODEL,
+      defaultJudgeModel: env.ARMATURE_DEFAULT_JUDGE_MODEL,
+      secretsEncryptionKey: env.SECRETS_ENCRYPTION_KEY,
+    },
+    log: (opts.logger ?? createLogger()).child(opts.logFields ?? {}),
+    waitUntil: (work) => (exec ? exec.waitUntil(work) : void work.catch(() => {})),
+  };
+}

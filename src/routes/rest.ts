@@ -1,0 +1,123 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import type { OperationContext } from "../context";
+import type { ApiApp, AppEnv } from "../env";
+import { validationError } from "../lib/errors";
+import { checkJsonBody } from "../lib/json-body";
+import { errorResponses, json } from "../lib/openapi";
+import { LINK_HEADER, pageLinks, type PageRequest } from "../lib/pagination";
+import { checkAccess, executeOperation, inputLocations, prefixFieldErrors, type Operation } from "../operations/operation";
+
+/** A request header folded into one input field (the body's field wins; both sent must agree). */
+export interface HeaderField {
+  header: string;
+  field: string;
+  schema: z.ZodType;
+  description: string;
+}
+
+/** How one operation is served over REST. */
+export interface RestBinding {
+  op: Operation;
+  method: "get" | "post" | "patch" | "delete";
+  /** OpenAPI path template relative to API_BASE, e.g. `/workflows/{id}`. */
+  path: string;
+  status: 200 | 201 | 202;
+  headerFields?: HeaderField[];
+  /** Response headers taken from the output, with their documentation. */
+  responseHeaders?: {
+    docs: Record<string, { description: string; schema: { type: "string" } }>;
+    from(output: unknown): Record<string, string>;
+  };
+  /** The output is a page (`page`, `pageSize`, `total`): answer a `Link` header too. */
+  paginated?: boolean;
+}
+
+/** The caller's context; authentication has run, so the principal is there. */
+export function operationContext(c: Context<AppEnv>): OperationContext {
+  return { ...c.var.app, principal: c.var.principal, requestId: c.var.requestId };
+}
+
+function routeOf(b: RestBinding) {
+  const { op } = b;
+  const { path, query, body, bodyRequired = true } = op.input;
+  const statuses: Array<400 | 404 | 409 | 413 | 415 | 422> = [];
+  if (path || query || body || b.headerFields) statuses.push(400);
+  if (path && "id" in path.shape) statuses.push(404);
+  if (body) statuses.push(413, 415);
+  statuses.push(...(op.errors ?? []));
+  const headers = b.headerFields?.length
+    ? (Object.fromEntries(b.headerFields.map((h) => [h.header, h.schema.optional().openapi({ description: h.description })])) as z.ZodRawShape)
+    : undefined;
+  const success = json(op.output, op.outputDescription);
+  return createRoute({
+    method: b.method,
+    path: b.path,
+    operationId: op.name,
+    tags: [op.tag],
+    security: [{ bearerAuth: [] }],
+    summary: op.summary,
+    ...(op.description ? { description: op.description } : {}),
+    "x-armature-role": op.role,
+    ...(op.feature ? { "x-armature-feature": op.feature } : {}),
+    // Before validation: a caller without access learns nothing about the input.
+    middleware: [accessCheck(op), ...(body ? [checkJsonBody(!bodyRequired)] : [])],
+    request: {
+      ...(path ? { params: path } : {}),
+      ...(query ? { query } : {}),
+      ...(headers ? { headers: z.object(headers) } : {}),
+      ...(body ? { body: { required: bodyRequired, content: { "application/json": { schema: body } } } } : {}),
+    },
+    responses: {
+      [b.status]: {
+        ...success,
+        headers: { ...(b.paginated ? LINK_HEADER : {}), ...(b.responseHeaders?.docs ?? {}) },
+      },
+      ...errorResponses(...new Set(statuses)),
+    },
+  });
+}
+
+const accessCheck = (op: Operation) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    checkAccess(op, c.var.principal);
+    await next();
+  });
+
+/** Serves `b.op` on `api`: validation by the route contract, then executeOperation, then the answer. */
+export function registerRest(api: ApiApp, b: RestBinding) {
+  const locations = inputLocations(b.op);
+  const prefix = (top: string) => `${locations.get(top) ?? (b.op.input.body ? "body" : "query")}.`;
+  const route = routeOf(b);
+  api.openapi(route, async (c) => {
+    const valid = (target: string) => c.req.valid(target as never) as Record<string, unknown> | undefined;
+    const input: Record<string, unknown> = {
+      ...(b.op.input.path ? valid("param") : {}),
+      ...(b.op.input.query ? valid("query") : {}),
+      ...(b.op.input.body ? (valid("json") ?? {}) : {}),
+    };
+    for (const h of b.headerFields ?? []) foldHeader(input, h, valid("header")?.[h.header]);
+    let output: unknown;
+    try {
+      output = await executeOperation(b.op, operationContext(c), input as never);
+    } catch (err) {
+      throw prefixFieldErrors(err, prefix);
+    }
+    if (b.paginated) {
+      const page = output as PageRequest & { total: number };
+      const link = pageLinks(c.req.url, page, page.total);
+      if (link) c.header("link", link);
+    }
+    for (const [name, value] of Object.entries(b.responseHeaders?.from(output) ?? {})) c.header(name, value);
+    return c.json(output as object, b.status) as never;
+  });
+}
+
+function foldHeader(input: Record<string, unknown>, h: HeaderField, value: unknown) {
+  if (value === undefined) return;
+  if (input[h.field] === undefined) input[h.field] = value;
+  else if (input[h.field] !== value) {
+    throw validationError([{ field: `body.${h.field}`, message: `Differs from the ${h.header} header` }]);
+  }
+}
