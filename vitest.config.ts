@@ -1,8 +1,11 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { buildDocsAssets } from "./scripts/lib/docs-assets.js";
 
 export default defineConfig(async () => {
+  // wrangler.toml's [assets] directory (the API reference page's files) must exist before the pool starts.
+  buildDocsAssets();
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
     plugins: [

@@ -22,6 +22,8 @@ export interface Env {
   API_KEY_PEPPERS: string;
   /** Secret: base64 of 32 bytes, the AES-256-GCM key for MCP auth profile secrets. */
   SECRETS_ENCRYPTION_KEY: string;
+  /** The Worker's static assets (wrangler.toml [assets]): the API reference page's files. */
+  ASSETS?: Fetcher;
   /**
    * Rate limits (wrangler.toml `[[ratelimits]]`, src/lib/rate-limit.ts): per request class and per API key or
    * organization. Optional: a deployment without one serves that scope unlimited.

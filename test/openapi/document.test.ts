@@ -6,7 +6,7 @@ import { TAG_DESCRIPTIONS } from "../../src/routes/docs/document";
 import { call, callJson, createOrg } from "../helpers";
 
 /** Routes the top-level app serves under API_BASE that are about the API rather than part of it. */
-const DOCS_ROUTES = ["GET /openapi", "OPTIONS /openapi", "GET /docs", "GET /docs/app.js", "GET /docs/app.css"];
+const DOCS_ROUTES = ["GET /openapi", "OPTIONS /openapi", "GET /docs"];
 
 /** `/runs/:id` (hono) -> `/runs/{id}` (OpenAPI). */
 const toTemplate = (path: string) => path.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, "{$1}");

@@ -1,16 +1,15 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { ApiApp } from "../../app";
-import type { AppEnv } from "../../env";
+import type { ApiApp, AppEnv } from "../../env";
 import { API_BASE } from "../../lib/openapi";
 import { buildOpenApiDocument } from "./document";
-import { DOCS_ASSETS, DOCS_PATH, serveAsset, servePage } from "./page";
+import { DOCS_PATH, servePage } from "./page";
 
 export { buildOpenApiDocument, OPENAPI_VERSION, TAG_DESCRIPTIONS, type OpenApiDocument } from "./document";
 
 /**
  * The unauthenticated documentation routes: the live OpenAPI document at `/openapi` and the interactive
- * reference at `/docs` with its script and stylesheet. Register them before the API is mounted so that
- * its authentication middleware never runs for them.
+ * reference page at `/docs` (Swagger UI, whose files are static assets). Register them before the API is
+ * mounted so that its authentication middleware never runs for them.
  */
 export function registerDocs(app: OpenAPIHono<AppEnv>, api: ApiApp) {
   app.get(`${API_BASE}/openapi`, (c) => {
@@ -26,7 +25,7 @@ export function registerDocs(app: OpenAPIHono<AppEnv>, api: ApiApp) {
     c.header("allow", "GET, OPTIONS");
     return c.body(null, 204);
   });
+  // The page only; its files (Swagger UI, our start-up script) are static assets under /docs/assets/,
+  // served by the Workers assets layer before the Worker runs (wrangler.toml [assets]).
   app.get(DOCS_PATH, servePage);
-  app.get(DOCS_ASSETS.js.path, (c) => serveAsset(c, DOCS_ASSETS.js));
-  app.get(DOCS_ASSETS.css.path, (c) => serveAsset(c, DOCS_ASSETS.css));
 }

@@ -1,10 +1,12 @@
 import type { Context } from "hono";
-import { APP_CSS } from "../../docs-ui/app-css";
-import { APP_JS } from "../../docs-ui/app-js";
 import type { AppEnv } from "../../env";
 import { API_BASE } from "../../lib/openapi";
 
-/** The reference page's policy: its own script, style and API only; no inline code, frames, forms or base. */
+/**
+ * The reference page's policy: scripts, styles, images and API calls from this origin only (plus `data:`
+ * images, which Swagger UI's stylesheet uses for its icons); no inline script or style, no eval, no frames,
+ * forms, plugins or base. Swagger UI sets element styles through the CSSOM, which `style-src 'self'` allows.
+ */
 export const DOCS_CSP = [
   "default-src 'none'",
   "script-src 'self'",
@@ -18,80 +20,111 @@ export const DOCS_CSP = [
 
 export const DOCS_PATH = `${API_BASE}/docs`;
 
-/** FNV-1a, 32 bits, as hex: a content version for cache busting and ETags, not a security hash. */
-function fnv1a(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0).toString(16).padStart(8, "0");
-}
+/** The static files (Swagger UI and our start-up script) are served from here by the Workers assets layer. */
+export const DOCS_ASSETS_PREFIX = `${DOCS_PATH}/assets/`;
 
-export interface DocsAsset {
-  path: string;
-  contentType: string;
-  body: string;
+/**
+ * Written by scripts/build-docs-assets.ts next to the files; read through the ASSETS binding only (the URL
+ * itself reaches the Worker, which answers 404: wrangler.toml runs the Worker first for everything outside
+ * DOCS_ASSETS_PREFIX).
+ */
+export const DOCS_MANIFEST_PATH = `${DOCS_PATH}/manifest.json`;
+
+/** What scripts/lib/docs-assets.ts writes to the manifest. */
+export interface DocsManifest {
   version: string;
+  /** `<DOCS_ASSETS_PREFIX><version>/` */
+  base: string;
+  styles: string[];
+  scripts: string[];
+  swaggerUi: string;
 }
 
-const asset = (name: string, contentType: string, body: string): DocsAsset => ({
-  path: `${DOCS_PATH}/${name}`,
-  contentType,
-  body,
-  version: fnv1a(body),
-});
+/** The static assets binding of wrangler.toml's `[assets]`. */
 
-export const DOCS_ASSETS = {
-  js: asset("app.js", "text/javascript; charset=utf-8", APP_JS),
-  css: asset("app.css", "text/css; charset=utf-8", APP_CSS),
-};
+const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*\.(?:js|css)$/;
 
-const escapeAttr = (s: string) => s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
+/** The manifest if it is one we can put into the page as it is (plain names under the assets prefix), else null. */
+export function parseDocsManifest(value: unknown): DocsManifest | null {
+  if (typeof value !== "object" || value === null) return null;
+  const m = value as Record<string, unknown>;
+  const names = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every((n) => typeof n === "string" && FILE_NAME.test(n));
+  if (typeof m.version !== "string" || !/^[0-9a-f]{8,64}$/.test(m.version)) return null;
+  if (m.base !== `${DOCS_ASSETS_PREFIX}${m.version}/`) return null;
+  if (!names(m.styles) || !names(m.scripts)) return null;
+  if (typeof m.swaggerUi !== "string" || !/^[0-9A-Za-z.+-]+$/.test(m.swaggerUi)) return null;
+  return { version: m.version, base: m.base, styles: m.styles as string[], scripts: m.scripts as string[], swaggerUi: m.swaggerUi };
+}
 
-/** The page shell; app.js fills it from the live document. URLs are versioned so the assets can be cached for a year. */
-export const DOCS_HTML = `<!doctype html>
+/** Reads the manifest through the ASSETS binding; null when there is no binding or no (valid) manifest. */
+async function readManifest(c: Context<AppEnv>): Promise<DocsManifest | null> {
+  const assets = c.env.ASSETS;
+  if (!assets) return null;
+  const res = await assets.fetch(new URL(DOCS_MANIFEST_PATH, c.req.url));
+  if (res.status !== 200) {
+    await res.body?.cancel();
+    return null;
+  }
+  try {
+    return parseDocsManifest(await res.json());
+  } catch {
+    return null;
+  }
+}
+
+const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+const OPENAPI_PATH = `${API_BASE}/openapi`;
+
+/**
+ * The page: Swagger UI's stylesheet and bundle, then our start-up script (src/routes/docs/ui/armature-docs.js),
+ * which renders the live document into #swagger-ui. Every URL is on this origin and versioned, so the files
+ * can be cached for a year while the page itself is never cached.
+ */
+export function docsHtml(m: DocsManifest): string {
+  const styles = m.styles.map((name) => `<link rel="stylesheet" href="${escapeHtml(m.base + name)}">`);
+  const scripts = m.scripts.map((name) => `<script src="${escapeHtml(m.base + name)}" defer></script>`);
+  return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<meta name="generator" content="Swagger UI ${escapeHtml(m.swaggerUi)}">
 <title>Armature REST API reference</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="${escapeAttr(`${DOCS_ASSETS.css.path}?v=${DOCS_ASSETS.css.version}`)}">
-<script src="${escapeAttr(`${DOCS_ASSETS.js.path}?v=${DOCS_ASSETS.js.version}`)}" defer></script>
+${styles.join("\n")}
+${scripts.join("\n")}
 </head>
-<body data-openapi-url="${escapeAttr(`${API_BASE}/openapi`)}">
-<header class="topbar">
-<div class="brand">Armature REST API <span>reference</span></div>
-<div id="auth-slot"></div>
-</header>
-<div class="layout">
-<nav id="sidebar" aria-label="Operations"></nav>
-<main id="content"><p class="loading">Loading the API description…</p>
-<noscript><p>This reference needs JavaScript. The OpenAPI document itself is at <a href="${escapeAttr(`${API_BASE}/openapi`)}">${escapeAttr(`${API_BASE}/openapi`)}</a>.</p></noscript>
-</main>
-</div>
+<body>
+<div id="swagger-ui" data-openapi-url="${escapeHtml(OPENAPI_PATH)}"></div>
+<noscript><p class="armature-noscript">This reference needs JavaScript. The OpenAPI document itself is at <a href="${escapeHtml(OPENAPI_PATH)}">${escapeHtml(OPENAPI_PATH)}</a>.</p></noscript>
+</body>
+</html>
+`;
+}
+
+const UNAVAILABLE_HTML = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Armature REST API reference</title><link rel="icon" href="data:,"></head>
+<body>
+<p>The API reference is not available: its static files are missing from this deployment (build them with
+<code>npm run build:docs-assets</code>; <code>npm run dev</code> and <code>npm run deploy</code> do it).</p>
+<p>The OpenAPI document is at <a href="${escapeHtml(OPENAPI_PATH)}">${escapeHtml(OPENAPI_PATH)}</a>.</p>
 </body>
 </html>
 `;
 
-/** GET /docs: the page, never cached, under DOCS_CSP. */
-export function servePage(c: Context<AppEnv>) {
+/** GET /docs: the page, never cached, under DOCS_CSP; 503 if the static files were not built. */
+export async function servePage(c: Context<AppEnv>) {
   c.header("content-security-policy", DOCS_CSP);
   c.header("x-frame-options", "DENY");
   c.header("referrer-policy", "no-referrer");
+  const manifest = await readManifest(c);
+  if (!manifest) {
+    c.header("cache-control", "no-store");
+    return c.html(UNAVAILABLE_HTML, 503);
+  }
   c.header("cache-control", "no-cache");
-  return c.html(DOCS_HTML, 200);
-}
-
-/** GET /docs/app.js and /docs/app.css: a year of caching (the page links them by version), ETag and 304. */
-export function serveAsset(c: Context<AppEnv>, a: DocsAsset) {
-  const etag = `"${a.version}"`;
-  c.header("etag", etag);
-  c.header("cache-control", "public, max-age=31536000, immutable");
-  c.header("content-type", a.contentType);
-  const match = c.req.header("if-none-match");
-  if (match && match.split(",").some((t) => t.trim().replace(/^W\//, "") === etag)) return c.body(null, 304);
-  return c.body(a.body, 200);
+  return c.html(docsHtml(manifest), 200);
 }
