@@ -11,7 +11,7 @@ import {
   type UpdateWorkflowInput,
   type WorkflowConfig,
 } from "./schemas";
-import { scheduleProblem } from "./schedule";
+import { canonicalTimeZone, scheduleProblem } from "./schedule";
 
 type Targets = WorkflowConfig["testerTargets"];
 
@@ -48,7 +48,7 @@ export function configFromCreate(input: CreateWorkflowInput, defaultModel: strin
     testerTargets: resolveTargets(input, defaultModel),
     criteria: (input.criteria ?? []).map((c) => ({ criterionText: c.criterionText, isRequired: c.isRequired ?? true })),
     schedule: input.schedule
-      ? { cron: input.schedule.cron, timezone: input.schedule.timezone ?? "UTC", enabled: input.schedule.enabled ?? true }
+      ? { cron: input.schedule.cron, timezone: storedTimeZone(input.schedule.timezone), enabled: input.schedule.enabled ?? true }
       : null,
     limits: {
       timeoutSeconds: input.limits?.timeoutSeconds ?? LIMIT_BOUNDS.timeoutSeconds.default,
@@ -101,7 +101,7 @@ export function applyUpdate(current: WorkflowConfig, patch: UpdateWorkflowInput,
   }
   if (patch.schedule !== undefined) {
     next.schedule = patch.schedule
-      ? { cron: patch.schedule.cron, timezone: patch.schedule.timezone ?? "UTC", enabled: patch.schedule.enabled ?? true }
+      ? { cron: patch.schedule.cron, timezone: storedTimeZone(patch.schedule.timezone), enabled: patch.schedule.enabled ?? true }
       : null;
   }
   if (patch.limits) next.limits = { ...next.limits, ...definedOnly(patch.limits) };
@@ -109,6 +109,15 @@ export function applyUpdate(current: WorkflowConfig, patch: UpdateWorkflowInput,
   if (patch.toolPolicy) next.toolPolicy = { ...next.toolPolicy, ...definedOnly(patch.toolPolicy) };
   if (patch.metadata !== undefined) next.metadata = patch.metadata;
   return next;
+}
+
+/**
+ * A schedule's zone as stored: its canonical spelling (`europe/berlin` → `Europe/Berlin`). An unknown zone is
+ * kept as sent, for the preflight to report.
+ */
+function storedTimeZone(tz: string | undefined): string {
+  const zone = tz ?? "UTC";
+  return canonicalTimeZone(zone) ?? zone;
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {
