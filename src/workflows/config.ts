@@ -186,7 +186,6 @@ export function targetIssues(targets: Array<{ modelId: string }>, fieldOf: (i: n
 export async function preflightWorkflow(db: Database, orgId: string, config: WorkflowConfig, source: "create" | "update") {
   const issues: FieldIssue[] = [];
   // Fields are named relative to the operation's input; each surface adds its own prefix (REST: `body.`).
-  const body = (f: string) => f;
 
   const server = await db
     .select({ id: mcpServers.id, defaultAuthProfileId: mcpServers.defaultAuthProfileId })
@@ -194,7 +193,7 @@ export async function preflightWorkflow(db: Database, orgId: string, config: Wor
     .where(and(eq(mcpServers.orgId, orgId), eq(mcpServers.id, config.mcpServerId)))
     .get();
   if (!server) {
-    issues.push({ field: body("mcpServerId"), message: "No MCP source with this id in this organization" });
+    issues.push({ field: "mcpServerId", message: "No MCP source with this id in this organization" });
   } else if (config.defaultMcpAuthProfileId) {
     const profile = await db
       .select({ id: mcpAuthProfiles.id })
@@ -207,7 +206,7 @@ export async function preflightWorkflow(db: Database, orgId: string, config: Wor
         ),
       )
       .get();
-    if (!profile) issues.push({ field: body("defaultMcpAuthProfileId"), message: "Not an auth profile of this MCP source" });
+    if (!profile) issues.push({ field: "defaultMcpAuthProfileId", message: "Not an auth profile of this MCP source" });
   }
 
   const fieldOf = targetSourceField(config);
@@ -215,7 +214,7 @@ export async function preflightWorkflow(db: Database, orgId: string, config: Wor
 
   if (config.schedule) {
     const problem = scheduleProblem(config.schedule.cron, config.schedule.timezone);
-    if (problem) issues.push({ field: body(`schedule.${problem.field}`), message: problem.message });
+    if (problem) issues.push({ field: `schedule.${problem.field}`, message: problem.message });
   }
 
   // No credentials anywhere in the config: every string in it (the schemas bound each one's length), every
@@ -254,7 +253,7 @@ export async function preflightWorkflow(db: Database, orgId: string, config: Wor
   secretCheck(config, []);
   for (const [field, kinds] of secretFields) {
     issues.push({
-      field: body(field),
+      field,
       message: `Contains what looks like a credential (${kinds.join(", ")}); it would end up in run traces. Put secrets in an MCP auth profile.`,
     });
   }
