@@ -84,7 +84,9 @@ function currentWindow(nowMs: number): { resetSeconds: number } {
 // ---------------------------------------------------------------------------------------------------------
 // Logging: a missing binding once per isolate, a failing one at most once per window.
 
-const log = createLogger({ component: "rate-limit" });
+const fallbackLog = createLogger();
+/** The request's logger (it carries the request id), or a bare one outside the app's context. */
+const logOf = (c: Context<AppEnv>) => (c.var.app?.log ?? fallbackLog).child({ component: "rate-limit" });
 const missingLogged = new Set<string>();
 /** Binding name -> the window its last failure was logged in. */
 const failureLogged = new Map<string, number>();
@@ -110,7 +112,7 @@ async function consult(c: Context<AppEnv>, cls: RateLimitClass) {
     if (!binding) {
       if (!missingLogged.has(bindingName)) {
         missingLogged.add(bindingName);
-        log.warn("rate limit binding missing: this policy is not enforced", { binding: bindingName, policy: policyName(cls, scope) });
+        logOf(c).warn("rate limit binding missing: this policy is not enforced", { binding: bindingName, policy: policyName(cls, scope) });
       }
       continue;
     }
@@ -130,7 +132,7 @@ async function consult(c: Context<AppEnv>, cls: RateLimitClass) {
       // Fail open: a broken limiter must not take the API down with it.
       if (failureLogged.get(bindingName) !== windowIndex) {
         failureLogged.set(bindingName, windowIndex);
-        log.warn("rate limit binding failed: request not limited", { binding: bindingName, error: errorFields(err) });
+        logOf(c).warn("rate limit binding failed: request not limited", { binding: bindingName, error: errorFields(err) });
       }
       continue;
     }
@@ -189,7 +191,7 @@ const CLASS_WORDS: Record<RateLimitClass, string> = {
   dispatches: "dispatches (POST /workflows/{id}/runs)",
 };
 
-/** One line per class: `writes (POST, PATCH, DELETE) 120 per key and 600 per organization`. */
+/** One clause per class: `writes (POST, PATCH, DELETE): 120 per API key and 600 per organization`. */
 export const RATE_LIMIT_SUMMARY = (Object.keys(RATE_LIMITS) as RateLimitClass[])
   .map((cls) => `${CLASS_WORDS[cls]}: ${RATE_LIMITS[cls].key} per API key and ${RATE_LIMITS[cls].org} per organization`)
   .join("; ");
@@ -222,7 +224,7 @@ const headerRef = (name: keyof typeof HEADER_COMPONENTS) => ({ $ref: `#/componen
 
 /**
  * `RateLimit-Policy` and `RateLimit`, for a response's `headers`: references to `components.headers`, which
- * `documentRateLimits` registers (every response but 401 gets them from there).
+ * `useRateLimits` registers (every response but 401 gets them from there).
  */
 export const RATE_LIMIT_HEADERS = {
   "ratelimit-policy": headerRef("RateLimitPolicy"),
@@ -236,7 +238,7 @@ type RouteDefinition = Extract<OpenAPIRegistry["definitions"][number], { type: "
 type RouteResponses = RouteDefinition["route"]["responses"];
 
 /** The route with the RateLimit headers on every response but 401, and its class as `x-armature-rate-limit`. */
-function withRateLimitDocs(route: RouteDefinition["route"]): RouteDefinition["route"] {
+export function withRateLimitDocs(route: RouteDefinition["route"]): RouteDefinition["route"] {
   const responses: RouteResponses = {};
   for (const [status, response] of Object.entries(route.responses)) {
     const headers = (response as { headers?: unknown }).headers;
@@ -250,30 +252,16 @@ function withRateLimitDocs(route: RouteDefinition["route"]): RouteDefinition["ro
   } as RouteDefinition["route"];
 }
 
-/**
- * Documents the rate limits on every operation `registry` holds, whenever its definitions are read (so it
- * covers operations registered after this call too): the RateLimit headers on every response but 401 and
- * the operation's class as `x-armature-rate-limit`. Registers the header components the references name.
- */
-export function documentRateLimits(registry: OpenAPIRegistry): void {
+/** Registers the header components the rate-limit references name. */
+function registerRateLimitHeaders(registry: OpenAPIRegistry): void {
   for (const [name, header] of Object.entries(HEADER_COMPONENTS)) registry.registerComponent("headers", name, header);
-  let original: (() => unknown) | undefined;
-  for (let proto = Object.getPrototypeOf(registry); proto && !original; proto = Object.getPrototypeOf(proto)) {
-    original = Object.getOwnPropertyDescriptor(proto, "definitions")?.get;
-  }
-  if (!original) throw new Error("OpenAPIRegistry has no definitions getter");
-  Object.defineProperty(registry, "definitions", {
-    configurable: true,
-    get() {
-      return (original.call(registry) as OpenAPIRegistry["definitions"]).map((d) =>
-        d.type === "route" ? { ...d, route: withRateLimitDocs(d.route) } : d,
-      );
-    },
-  });
 }
 
-/** Mounts rate limiting on the API app (after `authenticate`) and documents it on every operation. */
+/**
+ * Mounts rate limiting on the API app (after `authenticate`) and registers the headers its documentation
+ * references; each route adds its own part with withRateLimitDocs (src/routes/rest.ts does for every operation).
+ */
 export function useRateLimits(api: ApiApp): void {
   api.use("*", rateLimit);
-  documentRateLimits(api.openAPIRegistry);
+  registerRateLimitHeaders(api.openAPIRegistry);
 }

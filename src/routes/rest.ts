@@ -7,6 +7,7 @@ import { validationError } from "../lib/errors";
 import { checkJsonBody } from "../lib/json-body";
 import { errorResponses, json } from "../lib/openapi";
 import { LINK_HEADER, pageLinks, type PageRequest } from "../lib/pagination";
+import { withRateLimitDocs } from "../lib/rate-limit";
 import { checkAccess, executeOperation, inputLocations, prefixFieldErrors, type Operation } from "../operations/operation";
 
 /** A request header folded into one input field (the body's field wins; both sent must agree). */
@@ -89,7 +90,7 @@ const accessCheck = (op: Operation) =>
 export function registerRest(api: ApiApp, b: RestBinding) {
   const locations = inputLocations(b.op);
   const prefix = (top: string) => `${locations.get(top) ?? (b.op.input.body ? "body" : "query")}.`;
-  const route = routeOf(b);
+  const route = withRateLimitDocs(routeOf(b)) as ReturnType<typeof routeOf>;
   api.openapi(route, async (c) => {
     const valid = (target: string) => c.req.valid(target as never) as Record<string, unknown> | undefined;
     const input: Record<string, unknown> = {

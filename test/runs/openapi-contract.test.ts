@@ -2,11 +2,11 @@ import { describe, expect, it } from "vitest";
 import { callJson } from "../helpers";
 
 const OPERATIONS: Array<[string, string, string, number[]]> = [
-  ["/runs", "listRuns", "RunList", [400, 401, 403, 500]],
-  ["/runs/{id}", "getRun", "Run", [400, 401, 403, 404, 500]],
-  ["/runs/{id}/trace", "getRunTrace", "RunTrace", [400, 401, 403, 404, 500]],
-  ["/runs/{id}/evaluation", "getRunEvaluation", "RunEvaluation", [400, 401, 403, 404, 500]],
-  ["/runs/{id}/tool-calls", "listRunToolCalls", "RunToolCalls", [400, 401, 403, 404, 500]],
+  ["/runs", "listRuns", "RunList", [400, 401, 403, 429, 500]],
+  ["/runs/{id}", "getRun", "Run", [400, 401, 403, 404, 429, 500]],
+  ["/runs/{id}/trace", "getRunTrace", "RunTrace", [400, 401, 403, 404, 429, 500]],
+  ["/runs/{id}/evaluation", "getRunEvaluation", "RunEvaluation", [400, 401, 403, 404, 429, 500]],
+  ["/runs/{id}/tool-calls", "listRunToolCalls", "RunToolCalls", [400, 401, 403, 404, 429, 500]],
 ];
 
 describe("the runs operations in the OpenAPI document", () => {
