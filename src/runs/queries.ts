@@ -21,7 +21,7 @@ type RunRow = typeof runs.$inferSelect;
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 /** The one redaction of a run's free-text fields (reason, error), for every answer that carries them. */
-export const redactNullable = (s: string | null) => (s === null ? null : redactText(s));
+const redactNullable = (s: string | null) => (s === null ? null : redactText(s));
 
 /** The columns a list item needs: everything but the evaluator output. */
 const summaryColumns = {
@@ -50,7 +50,8 @@ const summaryColumns = {
 };
 type SummaryRow = Pick<RunRow, keyof typeof summaryColumns>;
 
-function toSummary(row: SummaryRow): RunSummaryView {
+/** A run as every answer shows it, redacted: the one view dispatch answers and run reads share. */
+export function toRunSummary(row: SummaryRow): RunSummaryView {
   return {
     id: row.id,
     workflow: { id: row.workflowId, name: row.workflowName },
@@ -74,7 +75,7 @@ function toSummary(row: SummaryRow): RunSummaryView {
 }
 
 function toView(row: RunRow): RunView {
-  return { ...toSummary(row), evaluatorOutput: row.evaluatorOutput === null ? null : redactValue(row.evaluatorOutput) };
+  return { ...toRunSummary(row), evaluatorOutput: row.evaluatorOutput === null ? null : redactValue(row.evaluatorOutput) };
 }
 
 const SORT_COLUMNS = {
@@ -149,7 +150,7 @@ export async function listRuns(db: Database, orgId: string, query: ListRunsInput
     db.select({ total: count() }).from(runs).where(where),
   ]);
   const total = totals[0]?.total ?? 0;
-  return { runs: rows.map(toSummary), ...pageInfo(query, total) };
+  return { runs: rows.map(toRunSummary), ...pageInfo(query, total) };
 }
 
 const notFound = () => new ApiError("not_found", "Run not found");

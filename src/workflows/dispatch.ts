@@ -9,7 +9,7 @@ import { sha256Hex } from "../lib/encoding";
 import { ApiError } from "../lib/errors";
 import { errorFields } from "../lib/logger";
 import { failRuns, type RunRow } from "../runs/lifecycle";
-import { redactNullable } from "../runs/queries";
+import { toRunSummary } from "../runs/queries";
 import type { RunTrigger } from "../runs/status";
 import type { DispatchedRun, WorkflowConfig } from "./schemas";
 import type { WorkflowWithVersion } from "./store";
@@ -45,21 +45,24 @@ export interface DispatchResult {
   failed: number;
 }
 
+/** A dispatched run: the fields of the run view every read answers (redacted the same way), and `reused`. */
 export function toDispatchedRun(row: RunRow, reused: boolean): DispatchedRun {
+  const { id, status, classification, trigger, reason, modelId, skillMode, skillVersionId, baselineRunId, createdAt } =
+    toRunSummary(row);
   return {
-    id: row.id,
+    id,
     workflowId: row.workflowId,
     workflowVersion: row.workflowVersion,
-    status: row.status,
-    classification: row.classification,
-    trigger: row.trigger,
-    reason: redactNullable(row.reason),
-    modelId: row.modelId,
-    skillMode: row.skillMode,
-    skillVersionId: row.skillVersionId,
-    baselineRunId: row.baselineRunId,
+    status,
+    classification,
+    trigger,
+    reason,
+    modelId,
+    skillMode,
+    skillVersionId,
+    baselineRunId,
     reused,
-    createdAt: row.createdAt.toISOString(),
+    createdAt,
   };
 }
 
