@@ -171,7 +171,9 @@ export function targetIssues(targets: Array<{ modelId: string }>, fieldOf: (i: n
   const issues: FieldIssue[] = [];
   targets.forEach((t, i) => {
     const model = findModel(t.modelId);
-    if (!model) issues.push({ field: fieldOf(i), message: `Unknown model '${t.modelId}': not in the model catalog` });
+    // The id is echoed only when it does not look like a credential (the preflight flags those on its own).
+    const named = findCredentials(t.modelId).length ? "this model" : `model '${t.modelId}'`;
+    if (!model) issues.push({ field: fieldOf(i), message: `Unknown ${named}: not in the model catalog` });
     else if (!model.uses.includes("tester")) {
       issues.push({ field: fieldOf(i), message: `Model '${t.modelId}' cannot be used as a tester` });
     }

@@ -165,3 +165,16 @@ describe("GET /workflows and GET /mcp-servers are paged like /runs", () => {
     expect(expectError(await callJson("/mcp-servers?pageSize=101", { key: org.ownerKey }), 400, "validation_failed")).toBeTruthy();
   });
 });
+
+describe("secrets are never echoed", () => {
+  it("does not repeat a credential sent as a model id in the error", async () => {
+    const org = await createOrg();
+    const secret = `sk-ant-api03-${"a1B2c3D4e5".repeat(4)}`;
+    const r = await callJson("/workflows", {
+      key: org.ownerKey,
+      body: { name: "w", mcpServerId: (await createMcpSource(org)).id, testerPrompt: "Say hi", testerModelIds: [secret] },
+    });
+    expect(errorFields(expectError(r, 400, "validation_failed"))).toContain("body.testerModelIds.0");
+    expect(JSON.stringify(r.body)).not.toContain(secret);
+  });
+});
