@@ -105,19 +105,26 @@ export interface ErrorObject {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
+/** The `error` object when `body` is the error envelope, else undefined. */
+export function errorOf(body: unknown): ErrorObject | undefined {
+  if (!isRecord(body) || !isRecord(body.error)) return undefined;
+  const { code, message } = body.error;
+  return typeof code === "string" && typeof message === "string" ? (body.error as unknown as ErrorObject) : undefined;
+}
+
 /**
  * Asserts a response is the error envelope with this status and code (and a message string), and returns
  * its `error` object, typed. Takes any response, whatever body type it was read as.
  */
 export function expectError(r: { status: number; body: unknown }, status: number, code: ErrorCode): ErrorObject {
-  const error = isRecord(r.body) && isRecord(r.body.error) ? r.body.error : undefined;
-  if (r.status !== status || error?.code !== code || typeof error.message !== "string") {
+  const error = errorOf(r.body);
+  if (r.status !== status || error?.code !== code) {
     throw new Error(`expected ${status} ${code}, got ${r.status} ${JSON.stringify(r.body)}`);
   }
   if (error.details !== undefined && !isRecord(error.details)) {
     throw new Error(`expected error.details to be an object, got ${JSON.stringify(error.details)}`);
   }
-  return error as unknown as ErrorObject;
+  return error;
 }
 
 /** The sorted `field`s of a validation error's details. */

@@ -4,7 +4,8 @@ import { parsePeppers } from "../../src/auth/api-key";
 import { KEY_CACHE_TTL_MS } from "../../src/auth/verify-api-key";
 import { REVOCATION_DELAY_SECONDS } from "../../src/admin/commands";
 import { AdminError } from "../../src/admin/errors";
-import { call } from "../helpers";
+import type { KeyView } from "../../src/admin/commands";
+import { call, expectError } from "../helpers";
 import { cli, getOrg, keyRow, orgRow, printedKey, uniqueSlug } from "./fixtures";
 
 const DAY_MS = 86_400_000;
@@ -219,13 +220,14 @@ describe("admin CLI: keys", () => {
     const key = printedKey((await cli(["key", "create", "--org", slug, "--role", "viewer"])).stdout);
     expect((await call("/org", { key })).status).toBe(200);
     // lastUsedAt is written after the response (waitUntil); wait for it to land.
-    let listed: any;
+    let lastUsedAt: string | null | undefined;
     for (let i = 0; i < 50; i++) {
-      listed = JSON.parse((await cli(["key", "list", "--org", slug, "--json"])).stdout);
-      if (listed.keys[0].lastUsedAt) break;
+      const listed = JSON.parse((await cli(["key", "list", "--org", slug, "--json"])).stdout) as { keys: KeyView[] };
+      lastUsedAt = listed.keys[0]?.lastUsedAt;
+      if (lastUsedAt) break;
       await new Promise((r) => setTimeout(r, 20));
     }
-    expect(Date.parse(listed.keys[0].lastUsedAt)).toBeGreaterThan(Date.now() - 60_000);
+    expect(Date.parse(lastUsedAt ?? "")).toBeGreaterThan(Date.now() - 60_000);
   });
 
   it("says when an organization has no keys", async () => {
@@ -254,9 +256,7 @@ describe("admin CLI: keys", () => {
         `A server that has the key cached may accept it for up to ${REVOCATION_DELAY_SECONDS} seconds more.\n`,
       stderr: "",
     });
-    const unauthorized = await getOrg(key);
-    expect(unauthorized.status).toBe(401);
-    expect(unauthorized.body.error.code).toBe("unauthorized");
+    expectError(await getOrg(key), 401, "unauthorized");
     expect((await getOrg(other)).status).toBe(200);
 
     const revokedAt = (await keyRow(id))!.revoked_at;

@@ -1,9 +1,14 @@
+import type { z } from "@hono/zod-openapi";
 import { env } from "cloudflare:workers";
 import { parsePeppers } from "../../src/auth/api-key";
 import { clearKeyCache } from "../../src/auth/verify-api-key";
 import { type CliDeps, type CliResult, runCli } from "../../src/admin/cli";
 import type { SqlExecutor, SqlRow } from "../../src/admin/executor";
-import { call } from "../helpers";
+import type { getOrg as getOrgOp } from "../../src/org/operations";
+import { callJson, type JsonResponse } from "../helpers";
+
+/** What GET /org answers. */
+export type OrgResponse = z.infer<typeof getOrgOp.output>;
 
 /** Runs admin SQL on the test D1 database, one result set per statement (as `wrangler d1 execute --json`). */
 export const executeOnTestDb: SqlExecutor = async (statements) => {
@@ -33,11 +38,10 @@ export function printedKey(stdout: string): string {
   return match[1]!;
 }
 
-/** GET /org with `key`, with the isolate's key cache emptied first so the database decides. */
-export async function getOrg(key: string): Promise<{ status: number; body: any }> {
+/** GET /org with `key`, with the isolate's key cache emptied first so the database decides. A refusal is read with expectError. */
+export async function getOrg(key: string): Promise<JsonResponse<OrgResponse>> {
   clearKeyCache();
-  const res = await call("/org", { key });
-  return { status: res.status, body: await res.json() };
+  return callJson<OrgResponse>("/org", { key });
 }
 
 export async function orgRow(slug: string) {

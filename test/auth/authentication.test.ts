@@ -1,3 +1,4 @@
+import type { z } from "@hono/zod-openapi";
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
@@ -5,7 +6,10 @@ import { hashSecret } from "../../src/auth/api-key";
 import { clearKeyCache, KEY_CACHE_TTL_MS, verifyApiKey } from "../../src/auth/verify-api-key";
 import { parsePeppers } from "../../src/auth/api-key";
 import { apiKeys } from "../../src/db/schema";
+import type { getOrg } from "../../src/org/operations";
 import { call, callJson, createKey, createOrg, db, expectError } from "../helpers";
+
+type OrgResponse = z.infer<typeof getOrg.output>;
 
 const UNAUTHORIZED = {
   error: {
@@ -63,7 +67,7 @@ describe("API key authentication", () => {
     const a = await createOrg();
     const b = await createOrg();
     for (const host of ["127.0.0.1:8787", "localhost:8787", "anything.localhost:8787", `${a.slug}.localhost`]) {
-      const res = await callJson("/org", { key: a.ownerKey, host });
+      const res = await callJson<OrgResponse>("/org", { key: a.ownerKey, host });
       expect(res.status, host).toBe(200);
       expect(res.body.organization.slug).toBe(a.slug);
     }

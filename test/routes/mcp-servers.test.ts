@@ -1,9 +1,14 @@
+import type { z } from "@hono/zod-openapi";
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { mcpAuthProfiles } from "../../src/db/schema";
 import { openSecret } from "../../src/lib/secret-box";
-import { call, callJson, createOrg, db, expectError } from "../helpers";
+import type { listMcpServersOp } from "../../src/mcp-servers/operations";
+import type { McpServerView } from "../../src/mcp-servers/schemas";
+import { call, callJson, createOrg, db, errorFields, expectError } from "../helpers";
+
+type McpServerList = z.infer<typeof listMcpServersOp.output>;
 
 const TOKEN = "ghp_supersecretvalue0123456789abcdefghijkl";
 
@@ -11,7 +16,7 @@ describe("/mcp-servers", () => {
   it("registers a source with auth profiles, never returning the secret", async () => {
     const org = await createOrg();
     const editor = await org.keyFor("editor");
-    const created = await callJson("/mcp-servers", {
+    const created = await callJson<McpServerView>("/mcp-servers", {
       key: editor,
       body: {
         name: "GitHub MCP",
@@ -41,12 +46,12 @@ describe("/mcp-servers", () => {
     expect(got.status).toBe(200);
     expect(got.body).toEqual(server);
 
-    const list = await callJson("/mcp-servers", { key: org.ownerKey });
+    const list = await callJson<McpServerList>("/mcp-servers", { key: org.ownerKey });
     expect(list.status).toBe(200);
     expect(list.body.mcpServers).toEqual([server]);
 
     // At rest: sealed, bound to its record, and decryptable with the Worker secret only.
-    const row = await db.select().from(mcpAuthProfiles).where(eq(mcpAuthProfiles.id, server.authProfiles[0].id)).get();
+    const row = await db.select().from(mcpAuthProfiles).where(eq(mcpAuthProfiles.id, server.authProfiles[0]!.id)).get();
     expect(row!.secretCiphertext).not.toContain("supersecret");
     expect(await openSecret(env.SECRETS_ENCRYPTION_KEY, row!.secretCiphertext, `${org.id}:${row!.id}`)).toBe(TOKEN);
     await expect(openSecret(env.SECRETS_ENCRYPTION_KEY, row!.secretCiphertext, `${org.id}:other`)).rejects.toThrow();
@@ -54,14 +59,14 @@ describe("/mcp-servers", () => {
 
   it("makes a lone auth profile, or the one marked isDefault, the default", async () => {
     const org = await createOrg();
-    const one = await callJson("/mcp-servers", {
+    const one = await callJson<McpServerView>("/mcp-servers", {
       key: org.ownerKey,
       body: { name: "one", url: "http://localhost:9000/mcp", transport: "sse", authProfiles: [{ name: "a", type: "bearer", value: "x".repeat(20) }] },
     });
     expect(one.status).toBe(201);
     expect(one.body.transport).toBe("sse");
-    expect(one.body.defaultMcpAuthProfileId).toBe(one.body.authProfiles[0].id);
-    const two = await callJson("/mcp-servers", {
+    expect(one.body.defaultMcpAuthProfileId).toBe(one.body.authProfiles[0]?.id);
+    const two = await callJson<McpServerView>("/mcp-servers", {
       key: org.ownerKey,
       body: {
         name: "two",
@@ -72,7 +77,7 @@ describe("/mcp-servers", () => {
         ],
       },
     });
-    expect(two.body.defaultMcpAuthProfileId).toBe(two.body.authProfiles[1].id);
+    expect(two.body.defaultMcpAuthProfileId).toBe(two.body.authProfiles[1]?.id);
   });
 
   it("names each invalid field in a 400", async () => {
@@ -93,7 +98,7 @@ describe("/mcp-servers", () => {
     for (const [body, fields] of cases) {
       const res = await callJson("/mcp-servers", { key: org.ownerKey, body });
       const error = expectError(res, 400, "validation_failed");
-      expect(error.details.fields.map((f: { field: string }) => f.field).sort(), JSON.stringify(body)).toEqual(fields.sort());
+      expect(errorFields(error), JSON.stringify(body)).toEqual(fields.sort());
     }
   });
 
@@ -110,16 +115,16 @@ describe("/mcp-servers", () => {
   it("hides other organizations' sources: 404 by id, absent from lists", async () => {
     const a = await createOrg();
     const b = await createOrg();
-    const created = await callJson("/mcp-servers", { key: a.ownerKey, body: { name: "a-src", url: "https://a.example.com" } });
+    const created = await callJson<McpServerView>("/mcp-servers", { key: a.ownerKey, body: { name: "a-src", url: "https://a.example.com" } });
     expectError(await callJson(`/mcp-servers/${created.body.id}`, { key: b.ownerKey }), 404, "not_found");
-    expect((await callJson("/mcp-servers", { key: b.ownerKey })).body.mcpServers).toEqual([]);
+    expect((await callJson<McpServerList>("/mcp-servers", { key: b.ownerKey })).body.mcpServers).toEqual([]);
     expectError(await callJson(`/mcp-servers/${crypto.randomUUID()}`, { key: a.ownerKey }), 404, "not_found");
   });
 
   it("answers a malformed id with 400 naming path.id", async () => {
     const org = await createOrg();
     const error = expectError(await callJson("/mcp-servers/not-a-uuid", { key: org.ownerKey }), 400, "validation_failed");
-    expect(error.details.fields[0].field).toBe("path.id");
+    expect(errorFields(error)).toEqual(["path.id"]);
   });
 
   it("requires a key (401) and editor for writes (403)", async () => {

@@ -165,7 +165,7 @@ describe("classes", () => {
 
 /** Asserts a 429 of `policy` and returns its parsed RateLimit header. */
 async function expectRateLimited(res: Response, cls: keyof typeof RATE_LIMITS, scope: "key" | "org") {
-  const body = (await res.json()) as any;
+  const body: unknown = await res.json();
   const error = expectError({ status: res.status, body }, 429, "rate_limited");
   const limit = RATE_LIMITS[cls][scope];
   expect(error.message).toBe(

@@ -1,6 +1,8 @@
+import type { z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
 import { listRuns } from "../../src/runs/queries";
-import { call, callJson, createOrg, db, expectError, type TestOrg } from "../helpers";
+import type { RunListSchema } from "../../src/runs/schemas";
+import { call, callJson, createOrg, db, errorFields, expectError, type TestOrg } from "../helpers";
 import { createRun, createWorkflow } from "./fixtures";
 
 const HOUR = 3600_000;
@@ -8,8 +10,11 @@ const DAY = 24 * HOUR;
 const ago = (ms: number) => new Date(Date.now() - ms);
 const ids = (body: { runs: Array<{ id: string }> }) => body.runs.map((r) => r.id);
 
+/** What GET /runs answers. */
+type RunList = z.infer<typeof RunListSchema>;
+
 async function list(org: TestOrg, query = "") {
-  return callJson(`/runs${query}`, { key: await org.keyFor("viewer") });
+  return callJson<RunList>(`/runs${query}`, { key: await org.keyFor("viewer") });
 }
 
 describe("GET /runs", () => {
@@ -137,7 +142,7 @@ describe("GET /runs", () => {
     await createRun(org.id, b);
     const r = await list(org, `?workflowId=${a.id}`);
     expect(ids(r.body)).toEqual([runA.id]);
-    expect(r.body.runs[0].workflow).toEqual({ id: a.id, name: a.name });
+    expect(r.body.runs[0]?.workflow).toEqual({ id: a.id, name: a.name });
     const none = await list(org, `?workflowId=${crypto.randomUUID()}`);
     expect(none.status).toBe(200);
     expect(none.body).toEqual({ runs: [], page: 1, pageSize: 25, total: 0, hasMore: false });
@@ -311,7 +316,7 @@ describe("GET /runs", () => {
       let url: string | null = "/runs?pageSize=2&search=claude";
       let pages = 0;
       while (url) {
-        const r = await callJson(url, { key });
+        const r = await callJson<RunList>(url, { key });
         expect(r.status).toBe(200);
         seen.push(...ids(r.body));
         pages++;
@@ -333,17 +338,17 @@ describe("GET /runs", () => {
       await createRun(org.id, wf, { status: "pass" });
       await createRun(org.id, other, { status: "fail" });
       const key = await org.keyFor("viewer");
-      const first = await callJson("/runs?search=checkout%20smoke&status=fail,partial&pageSize=2", { key });
+      const first = await callJson<RunList>("/runs?search=checkout%20smoke&status=fail,partial&pageSize=2", { key });
       expect(ids(first.body)).toEqual(expected.slice(0, 2));
       expect(first.body.total).toBe(3);
       const next = /<([^>]+)>; rel="next"/.exec(first.res.headers.get("link") ?? "")![1]!;
       const pathOf = (url: string) => new URL(url).pathname + new URL(url).search;
-      const second = await callJson(pathOf(next), { key });
+      const second = await callJson<RunList>(pathOf(next), { key });
       expect(second.status).toBe(200);
       expect(second.body).toMatchObject({ page: 2, pageSize: 2, total: 3, hasMore: false });
       expect(ids(second.body)).toEqual(expected.slice(2));
       const prev = /<([^>]+)>; rel="prev"/.exec(second.res.headers.get("link") ?? "")![1]!;
-      expect(ids((await callJson(pathOf(prev), { key })).body)).toEqual(expected.slice(0, 2));
+      expect(ids((await callJson<RunList>(pathOf(prev), { key })).body)).toEqual(expected.slice(0, 2));
     });
 
     it("answers an exactly full last page without hasMore, and a page past the end empty with prev to the last page", async () => {
@@ -396,7 +401,7 @@ describe("GET /runs", () => {
         const org = await createOrg();
         const r = await list(org, query);
         const error = expectError(r, 400, "validation_failed");
-        expect(error.details.fields.map((f: { field: string }) => f.field)).toEqual([field]);
+        expect(errorFields(error)).toEqual([field]);
         expect(error.message).toContain(field);
       });
     }
@@ -405,9 +410,9 @@ describe("GET /runs", () => {
       const org = await createOrg();
       const r = await list(org, "?status=done&pageSize=500&sort=name");
       const error = expectError(r, 400, "validation_failed");
-      expect(error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual(["query.pageSize", "query.sort", "query.status"]);
-      const status = error.details.fields.find((f: { field: string }) => f.field === "query.status");
-      expect(status.message).toBe("Unknown value 'done'; expected one or more of queued, running, pass, fail, partial, comma-separated");
+      expect(errorFields(error)).toEqual(["query.pageSize", "query.sort", "query.status"]);
+      const status = error.details?.fields?.find((f) => f.field === "query.status");
+      expect(status?.message).toBe("Unknown value 'done'; expected one or more of queued, running, pass, fail, partial, comma-separated");
     });
 
     it("accepts a search of exactly 200 characters and ignores unknown parameters", async () => {

@@ -1,7 +1,8 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { runs } from "../../src/db/schema";
-import { call, callJson, createOrg, db, expectError } from "../helpers";
+import type { RunEvaluationView, RunToolCallsView, RunView } from "../../src/runs/schemas";
+import { call, callJson, createOrg, db, errorFields, expectError } from "../helpers";
 import { addEvaluation, addToolCalls, addTrace, createRun, createWorkflow } from "./fixtures";
 
 const GITHUB_TOKEN = `ghp_${"a1B2c3D4e5".repeat(4)}`;
@@ -101,7 +102,7 @@ describe("GET /runs/{id}", () => {
       error: `401 from MCP source with header ${BEARER}`,
       evaluatorOutput: { apiKey: "plain-secret-value", note: `saw ${GITHUB_TOKEN}` },
     });
-    const r = await callJson(`/runs/${run.id}`, { key });
+    const r = await callJson<RunView>(`/runs/${run.id}`, { key });
     expect(r.status).toBe(200);
     expect(r.body.reason).toBe("rotate [REDACTED]");
     expect(r.body.error).toBe("401 from MCP source with header [REDACTED]");
@@ -207,10 +208,10 @@ describe("GET /runs/{id}/tool-calls", () => {
         result: { content: [{ type: "text", text: `GITHUB_TOKEN=${GITHUB_TOKEN}\nDEBUG=1` }], headers: { authorization: "anything" } },
       },
     ]);
-    const r = await callJson(`/runs/${run.id}/tool-calls`, { key });
+    const r = await callJson<RunToolCallsView>(`/runs/${run.id}/tool-calls`, { key });
     expect(r.status).toBe(200);
-    expect(r.body.toolCalls[0].arguments).toEqual({ path: ".env", token: "[REDACTED]" });
-    expect(r.body.toolCalls[0].result).toEqual({
+    expect(r.body.toolCalls[0]?.arguments).toEqual({ path: ".env", token: "[REDACTED]" });
+    expect(r.body.toolCalls[0]?.result).toEqual({
       content: [{ type: "text", text: "GITHUB_TOKEN=[REDACTED]\nDEBUG=1" }],
       headers: { authorization: "[REDACTED]" },
     });
@@ -223,10 +224,10 @@ describe("GET /runs/{id}/tool-calls", () => {
     const { org, key, wf } = await setup();
     const running = await createRun(org.id, wf, { status: "running" });
     await addToolCalls(running.id, [{ toolName: "search_issues" }]);
-    const r = await callJson(`/runs/${running.id}/tool-calls`, { key });
+    const r = await callJson<RunToolCallsView>(`/runs/${running.id}/tool-calls`, { key });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ runId: running.id, status: "running", complete: false });
-    expect(r.body.toolCalls.map((c: { toolName: string }) => c.toolName)).toEqual(["search_issues"]);
+    expect(r.body.toolCalls.map((c) => c.toolName)).toEqual(["search_issues"]);
 
     const queued = await createRun(org.id, wf, { status: "queued" });
     expect((await callJson(`/runs/${queued.id}/tool-calls`, { key })).body).toEqual({
@@ -266,8 +267,8 @@ describe("GET /runs/{id}/evaluation", () => {
     const { org, key, wf } = await setup();
     const run = await createRun(org.id, wf, { status: "fail" });
     await addEvaluation(run.id, { verdict: "fail", criteria: [{ criterionText: "Replies", verdict: "fail" }] });
-    const r = await callJson(`/runs/${run.id}/evaluation`, { key });
-    expect(r.body.evaluation.criteria).toEqual([
+    const r = await callJson<RunEvaluationView>(`/runs/${run.id}/evaluation`, { key });
+    expect(r.body.evaluation?.criteria).toEqual([
       { criterionText: "Replies", isRequired: false, verdict: "fail", reasoning: null, excerpts: [] },
     ]);
   });
@@ -297,7 +298,7 @@ describe("the docs' polling loop", () => {
   it("polls the run until it is terminal, then fetches the evaluation", async () => {
     const { org, key, wf } = await setup();
     const run = await createRun(org.id, wf, { status: "queued" });
-    const poll = () => callJson(`/runs/${run.id}`, { key });
+    const poll = () => callJson<RunView>(`/runs/${run.id}`, { key });
 
     expect((await poll()).body.status).toBe("queued");
     expect((await callJson(`/runs/${run.id}/evaluation`, { key })).body).toMatchObject({ complete: false, evaluation: null });
@@ -351,7 +352,7 @@ describe("errors on /runs/{id} routes", () => {
     const { key } = await setup();
     for (const suffix of suffixes) {
       const error = expectError(await callJson(`/runs/run_123${suffix}`, { key }), 400, "validation_failed");
-      expect(error.details.fields.map((f: { field: string }) => f.field), suffix).toEqual(["path.id"]);
+      expect(errorFields(error), suffix).toEqual(["path.id"]);
     }
   });
 

@@ -3,14 +3,14 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import { runs } from "../../src/db/schema";
 import { call, callJson, createOrg, db, expectError } from "../helpers";
-import { captureQueue, createWorkflow, runsOfWorkflow } from "./fixtures";
+import { captureQueue, createWorkflow, runsOfWorkflow, type DispatchResponse } from "./fixtures";
 
 const queue = captureQueue();
 
 async function setup(models = ["armature/scripted"]) {
   const org = await createOrg();
   const wf = await createWorkflow(org, { testerModelIds: models });
-  return { org, id: wf.workflow.id as string, wf };
+  return { org, id: wf.workflow.id, wf };
 }
 
 const dispatchPath = (id: string) => `/workflows/${id}/runs`;
@@ -18,7 +18,7 @@ const dispatchPath = (id: string) => `/workflows/${id}/runs`;
 describe("POST /workflows/{id}/runs", () => {
   it("dispatches the docs' example: 202, one queued run per target, one queue message per run", async () => {
     const { org, id } = await setup(["claude-sonnet-4", "gpt-5"]);
-    const res = await callJson(dispatchPath(id), {
+    const res = await callJson<DispatchResponse>(dispatchPath(id), {
       key: await org.keyFor("editor"),
       body: { reason: "post-deploy smoke test", idempotencyKey: "deploy-abc123" },
     });
@@ -29,58 +29,58 @@ describe("POST /workflows/{id}/runs", () => {
     for (const run of res.body.runs) {
       expect(run).toMatchObject({ status: "queued", trigger: "manual", reason: "post-deploy smoke test", workflowId: id, reused: false });
     }
-    expect(res.body.runs.map((r: { modelId: string }) => r.modelId).sort()).toEqual(["claude-sonnet-4", "gpt-5"]);
-    const ids = res.body.runs.map((r: { id: string }) => r.id);
+    expect(res.body.runs.map((r) => r.modelId).sort()).toEqual(["claude-sonnet-4", "gpt-5"]);
+    const ids = res.body.runs.map((r) => r.id);
     expect(await queue.waitForRuns(ids)).toHaveLength(2);
     expect(queue.for(ids).map((m) => m.orgId)).toEqual([org.id, org.id]);
-    const stored = await db.select().from(runs).where(eq(runs.id, ids[0])).get();
+    const stored = await db.select().from(runs).where(eq(runs.id, ids[0]!)).get();
     expect(stored).toMatchObject({ trigger: "manual", reason: "post-deploy smoke test", status: "queued" });
   });
 
   it("works with no body at all", async () => {
     const { org, id } = await setup();
-    const res = await callJson(dispatchPath(id), { key: org.ownerKey, method: "POST" });
+    const res = await callJson<DispatchResponse>(dispatchPath(id), { key: org.ownerKey, method: "POST" });
     expect(res.status).toBe(202);
     expect(res.body.runs).toHaveLength(1);
   });
 
   it("overrides targets with testerModelIds or testerTargets, checked against the catalog", async () => {
     const { org, id } = await setup();
-    const byIds = await callJson(dispatchPath(id), { key: org.ownerKey, body: { testerModelIds: ["gpt-5", "claude-sonnet-4"] } });
-    expect(byIds.body.runs.map((r: { modelId: string }) => r.modelId)).toEqual(["gpt-5", "claude-sonnet-4"]);
-    const byTargets = await callJson(dispatchPath(id), {
+    const byIds = await callJson<DispatchResponse>(dispatchPath(id), { key: org.ownerKey, body: { testerModelIds: ["gpt-5", "claude-sonnet-4"] } });
+    expect(byIds.body.runs.map((r) => r.modelId)).toEqual(["gpt-5", "claude-sonnet-4"]);
+    const byTargets = await callJson<DispatchResponse>(dispatchPath(id), {
       key: org.ownerKey,
       body: { testerTargets: [{ modelId: "gpt-5", skillMode: "skill", skillVersionId: "sv-1" }] },
     });
     expect(byTargets.body.runs[0]).toMatchObject({ modelId: "gpt-5", skillMode: "skill", skillVersionId: "sv-1" });
     const bad = await callJson(dispatchPath(id), { key: org.ownerKey, body: { testerModelIds: ["gpt-5", "nope"] } });
-    expect(expectError(bad, 400, "validation_failed").details.fields).toEqual([
+    expect(expectError(bad, 400, "validation_failed").details?.fields).toEqual([
       { field: "body.testerModelIds.1", message: "Unknown model 'nope': not in the model catalog" },
     ]);
     const badTarget = await callJson(dispatchPath(id), { key: org.ownerKey, body: { testerTargets: [{ modelId: "x" }] } });
-    expect(expectError(badTarget, 400, "validation_failed").details.fields[0].field).toBe("body.testerTargets.0.modelId");
+    expect(expectError(badTarget, 400, "validation_failed").details?.fields?.[0]?.field).toBe("body.testerTargets.0.modelId");
   });
 
   describe("idempotencyKey", () => {
     it("replays the first dispatch for the same key and body: same ids, no new runs, Idempotent-Replayed", async () => {
       const { org, id } = await setup(["gpt-5", "claude-sonnet-4"]);
       const body = { reason: "ci", idempotencyKey: "deploy-1" };
-      const first = await callJson(dispatchPath(id), { key: org.ownerKey, body });
+      const first = await callJson<DispatchResponse>(dispatchPath(id), { key: org.ownerKey, body });
       expect(first.status).toBe(202);
       expect(first.res.headers.get("idempotent-replayed")).toBeNull();
-      const again = await callJson(dispatchPath(id), { key: org.ownerKey, body: { idempotencyKey: "deploy-1", reason: "ci" } });
+      const again = await callJson<DispatchResponse>(dispatchPath(id), { key: org.ownerKey, body: { idempotencyKey: "deploy-1", reason: "ci" } });
       expect(again.status).toBe(202);
       expect(again.res.headers.get("idempotent-replayed")).toBe("true");
-      expect(again.body.runs.map((r: { id: string }) => r.id)).toEqual(first.body.runs.map((r: { id: string }) => r.id));
+      expect(again.body.runs.map((r) => r.id)).toEqual(first.body.runs.map((r) => r.id));
       expect((await runsOfWorkflow(id)).filter((r) => r.trigger === "manual")).toHaveLength(2);
       // The header form is the same key.
-      const viaHeader = await callJson(dispatchPath(id), {
+      const viaHeader = await callJson<DispatchResponse>(dispatchPath(id), {
         key: org.ownerKey,
         body: { reason: "ci" },
         headers: { "idempotency-key": "deploy-1" },
       });
       expect(viaHeader.res.headers.get("idempotent-replayed")).toBe("true");
-      expect(await queue.waitForRuns(first.body.runs.map((r: { id: string }) => r.id))).toHaveLength(2);
+      expect(await queue.waitForRuns(first.body.runs.map((r) => r.id))).toHaveLength(2);
     });
 
     it("answers the same key with a different body with 422 idempotency_key_reused", async () => {
@@ -88,23 +88,23 @@ describe("POST /workflows/{id}/runs", () => {
       expect((await call(dispatchPath(id), { key: org.ownerKey, body: { idempotencyKey: "k", reason: "a" } })).status).toBe(202);
       const res = await callJson(dispatchPath(id), { key: org.ownerKey, body: { idempotencyKey: "k", reason: "b" } });
       const error = expectError(res, 422, "idempotency_key_reused");
-      expect(error.details.idempotencyKey).toBe("k");
+      expect(error.details?.idempotencyKey).toBe("k");
       const mismatch = await callJson(dispatchPath(id), {
         key: org.ownerKey,
         body: { idempotencyKey: "k" },
         headers: { "idempotency-key": "other" },
       });
-      expect(expectError(mismatch, 400, "validation_failed").details.fields[0].field).toBe("body.idempotencyKey");
+      expect(expectError(mismatch, 400, "validation_failed").details?.fields?.[0]?.field).toBe("body.idempotencyKey");
     });
 
     it("creates one set of runs for concurrent requests with one key", async () => {
       const { org, id } = await setup(["gpt-5", "claude-sonnet-4"]);
       const body = { idempotencyKey: "race", reason: "r" };
       const results = await Promise.all(
-        Array.from({ length: 5 }, () => callJson(dispatchPath(id), { key: org.ownerKey, body })),
+        Array.from({ length: 5 }, () => callJson<DispatchResponse>(dispatchPath(id), { key: org.ownerKey, body })),
       );
       expect(results.map((r) => r.status)).toEqual([202, 202, 202, 202, 202]);
-      const idSets = results.map((r) => r.body.runs.map((x: { id: string }) => x.id).sort().join());
+      const idSets = results.map((r) => r.body.runs.map((x) => x.id).sort().join());
       expect(new Set(idSets).size).toBe(1);
       expect((await runsOfWorkflow(id)).filter((r) => r.trigger === "manual")).toHaveLength(2);
       expect(results.filter((r) => r.res.headers.get("idempotent-replayed") === "true")).toHaveLength(4);
@@ -113,22 +113,22 @@ describe("POST /workflows/{id}/runs", () => {
     it("keeps keys per organization", async () => {
       const a = await setup();
       const b = await setup();
-      const ra = await callJson(dispatchPath(a.id), { key: a.org.ownerKey, body: { idempotencyKey: "same" } });
-      const rb = await callJson(dispatchPath(b.id), { key: b.org.ownerKey, body: { idempotencyKey: "same" } });
+      const ra = await callJson<DispatchResponse>(dispatchPath(a.id), { key: a.org.ownerKey, body: { idempotencyKey: "same" } });
+      const rb = await callJson<DispatchResponse>(dispatchPath(b.id), { key: b.org.ownerKey, body: { idempotencyKey: "same" } });
       expect(ra.status).toBe(202);
       expect(rb.status).toBe(202);
       expect(rb.res.headers.get("idempotent-replayed")).toBeNull();
-      expect(rb.body.runs[0].id).not.toBe(ra.body.runs[0].id);
+      expect(rb.body.runs[0]?.id).not.toBe(ra.body.runs[0]?.id);
     });
 
     it("expires after 24 hours", async () => {
       const { org, id } = await setup();
-      const first = await callJson(dispatchPath(id), { key: org.ownerKey, body: { idempotencyKey: "old", forceNewRun: true } });
+      const first = await callJson<DispatchResponse>(dispatchPath(id), { key: org.ownerKey, body: { idempotencyKey: "old", forceNewRun: true } });
       await env.DB.prepare("UPDATE dispatch_idempotency SET created_at = created_at - 86400001 WHERE key = 'old'").run();
-      const later = await callJson(dispatchPath(id), { key: org.ownerKey, body: { idempotencyKey: "old", forceNewRun: true } });
+      const later = await callJson<DispatchResponse>(dispatchPath(id), { key: org.ownerKey, body: { idempotencyKey: "old", forceNewRun: true } });
       expect(later.status).toBe(202);
       expect(later.res.headers.get("idempotent-replayed")).toBeNull();
-      expect(later.body.runs[0].id).not.toBe(first.body.runs[0].id);
+      expect(later.body.runs[0]?.id).not.toBe(first.body.runs[0]?.id);
     });
   });
 
@@ -136,36 +136,36 @@ describe("POST /workflows/{id}/runs", () => {
     const { org, id } = await setup();
     const [initial] = await runsOfWorkflow(id);
     // The initial run of the same version and target is still queued: that is the identical run.
-    const first = await callJson(dispatchPath(id), { key: org.ownerKey, body: {} });
+    const first = await callJson<DispatchResponse>(dispatchPath(id), { key: org.ownerKey, body: {} });
     expect(first.body.runs[0]).toMatchObject({ id: initial!.id, reused: true, status: "queued", trigger: "initial" });
-    const second = await callJson(dispatchPath(id), { key: org.ownerKey, body: { reason: "again" } });
-    expect(second.body.runs[0]).toMatchObject({ id: first.body.runs[0].id, reused: true });
+    const second = await callJson<DispatchResponse>(dispatchPath(id), { key: org.ownerKey, body: { reason: "again" } });
+    expect(second.body.runs[0]).toMatchObject({ id: first.body.runs[0]?.id, reused: true });
     expect(second.body.queued).toBe(0);
-    const forced = await callJson(dispatchPath(id), { key: org.ownerKey, body: { forceNewRun: true } });
-    expect(forced.body.runs[0].id).not.toBe(first.body.runs[0].id);
-    expect(forced.body.runs[0].reused).toBe(false);
+    const forced = await callJson<DispatchResponse>(dispatchPath(id), { key: org.ownerKey, body: { forceNewRun: true } });
+    expect(forced.body.runs[0]?.id).not.toBe(first.body.runs[0]?.id);
+    expect(forced.body.runs[0]?.reused).toBe(false);
     // A different target is a different dispatch.
-    const other = await callJson(dispatchPath(id), { key: org.ownerKey, body: { testerModelIds: ["gpt-5"] } });
-    expect(other.body.runs[0].reused).toBe(false);
+    const other = await callJson<DispatchResponse>(dispatchPath(id), { key: org.ownerKey, body: { testerModelIds: ["gpt-5"] } });
+    expect(other.body.runs[0]?.reused).toBe(false);
     // Once the run has ended, an identical dispatch makes a new run.
-    await db.update(runs).set({ status: "pass", activeFingerprint: null }).where(eq(runs.id, first.body.runs[0].id)).run();
-    const after = await callJson(dispatchPath(id), { key: org.ownerKey, body: {} });
-    expect(after.body.runs[0].id).not.toBe(first.body.runs[0].id);
+    await db.update(runs).set({ status: "pass", activeFingerprint: null }).where(eq(runs.id, first.body.runs[0]!.id)).run();
+    const after = await callJson<DispatchResponse>(dispatchPath(id), { key: org.ownerKey, body: {} });
+    expect(after.body.runs[0]?.id).not.toBe(first.body.runs[0]?.id);
   });
 
   it("stores baselineRunId when it is a run of the same workflow, else 400", async () => {
     const { org, id } = await setup();
     const [initial] = await runsOfWorkflow(id);
-    const res = await callJson(dispatchPath(id), { key: org.ownerKey, body: { baselineRunId: initial!.id } });
+    const res = await callJson<DispatchResponse>(dispatchPath(id), { key: org.ownerKey, body: { baselineRunId: initial!.id } });
     expect(res.status).toBe(202);
-    expect(res.body.runs[0].baselineRunId).toBe(initial!.id);
+    expect(res.body.runs[0]?.baselineRunId).toBe(initial!.id);
     const otherWf = await createWorkflow(org);
     const wrong = await callJson(dispatchPath(otherWf.workflow.id), { key: org.ownerKey, body: { baselineRunId: initial!.id } });
-    expect(expectError(wrong, 400, "validation_failed").details.fields[0].field).toBe("body.baselineRunId");
+    expect(expectError(wrong, 400, "validation_failed").details?.fields?.[0]?.field).toBe("body.baselineRunId");
     const unknown = await callJson(dispatchPath(id), { key: org.ownerKey, body: { baselineRunId: crypto.randomUUID() } });
     expectError(unknown, 400, "validation_failed");
     const notUuid = await callJson(dispatchPath(id), { key: org.ownerKey, body: { baselineRunId: "run_1" } });
-    expect(expectError(notUuid, 400, "validation_failed").details.fields[0].field).toBe("body.baselineRunId");
+    expect(expectError(notUuid, 400, "validation_failed").details?.fields?.[0]?.field).toBe("body.baselineRunId");
   });
 
   it("guards roles and tenancy", async () => {

@@ -1,13 +1,26 @@
+import type { z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import { vi } from "vitest";
 import worker from "../../src/index";
 import { runs } from "../../src/db/schema";
 import type { RunMessage } from "../../src/env";
+import type { CreateMcpServerBody, McpServerView } from "../../src/mcp-servers/schemas";
+import type { createWorkflowOp, dispatchWorkflowRunsOp, getWorkflowOp, listWorkflowsOp } from "../../src/workflows/operations";
+import type { CreateWorkflowBody } from "../../src/workflows/schemas";
 import { callJson, db, type TestOrg } from "../helpers";
 
-/** Registers an MCP source through the API; returns its view. */
-export async function createMcpSource(org: TestOrg, body: Record<string, unknown> = {}) {
-  const res = await callJson("/mcp-servers", {
+/** What POST /workflows answers: the workflow, its first version and the initial dispatch. */
+export type CreatedWorkflow = z.infer<typeof createWorkflowOp.output>;
+/** What GET and PATCH /workflows/{id} answer: the workflow and its current version. */
+export type WorkflowResponse = z.infer<typeof getWorkflowOp.output>;
+/** What GET /workflows answers. */
+export type WorkflowList = z.infer<typeof listWorkflowsOp.output>;
+/** What POST /workflows/{id}/runs answers. */
+export type DispatchResponse = z.infer<typeof dispatchWorkflowRunsOp.output>;
+
+/** Registers an MCP source through the API (`body` over valid defaults); returns its view. */
+export async function createMcpSource(org: TestOrg, body: Partial<z.input<typeof CreateMcpServerBody>> = {}): Promise<McpServerView> {
+  const res = await callJson<McpServerView>("/mcp-servers", {
     key: org.ownerKey,
     body: { name: `src-${crypto.randomUUID().slice(0, 8)}`, url: "https://mcp.example.com/mcp", ...body },
   });
@@ -15,10 +28,10 @@ export async function createMcpSource(org: TestOrg, body: Record<string, unknown
   return res.body;
 }
 
-/** Creates a workflow through the API with sensible defaults; returns the 201 body. */
-export async function createWorkflow(org: TestOrg, body: Record<string, unknown> = {}) {
+/** Creates a workflow through the API with sensible defaults (`body` over them); returns the 201 body. */
+export async function createWorkflow(org: TestOrg, body: Partial<z.input<typeof CreateWorkflowBody>> = {}): Promise<CreatedWorkflow> {
   const source = body.mcpServerId ? null : await createMcpSource(org);
-  const res = await callJson("/workflows", {
+  const res = await callJson<CreatedWorkflow>("/workflows", {
     key: org.ownerKey,
     body: {
       name: "Search returns recent issues",

@@ -9,7 +9,15 @@ import { runSweep } from "../../src/scheduler/sweep";
 import { failRuns } from "../../src/runs/lifecycle";
 import { archiveWorkflow, getWorkflow, writeNextVersion } from "../../src/workflows/store";
 import { call, callJson, createOrg, db, errorFields, expectError, testContext } from "../helpers";
-import { captureQueue, createMcpSource, createWorkflow, runsOfWorkflow } from "./fixtures";
+import type { McpServerView } from "../../src/mcp-servers/schemas";
+import {
+  captureQueue,
+  createMcpSource,
+  createWorkflow,
+  runsOfWorkflow,
+  type DispatchResponse,
+  type WorkflowResponse,
+} from "./fixtures";
 
 const queue = captureQueue();
 
@@ -19,13 +27,13 @@ describe("races", () => {
     const wf = await createWorkflow(org, { testerModelIds: ["gpt-5"] });
     await db.update(runs).set({ status: "pass", activeFingerprint: null }).where(eq(runs.workflowId, wf.workflow.id)).run();
     const results = await Promise.all(
-      Array.from({ length: 6 }, () => callJson(`/workflows/${wf.workflow.id}/runs`, { key: org.ownerKey, body: {} })),
+      Array.from({ length: 6 }, () => callJson<DispatchResponse>(`/workflows/${wf.workflow.id}/runs`, { key: org.ownerKey, body: {} })),
     );
     expect(results.map((r) => r.status)).toEqual(Array(6).fill(202));
-    const ids = new Set(results.map((r) => r.body.runs[0].id));
+    const ids = new Set(results.map((r) => r.body.runs[0]!.id));
     expect(ids.size).toBe(1);
     expect((await runsOfWorkflow(wf.workflow.id)).filter((r) => r.trigger === "manual")).toHaveLength(1);
-    expect(results.filter((r) => r.body.runs[0].reused)).toHaveLength(5);
+    expect(results.filter((r) => r.body.runs[0]?.reused)).toHaveLength(5);
     expect(await queue.waitForRuns([...ids])).toHaveLength(1);
   });
 
@@ -171,19 +179,19 @@ describe("input edges", () => {
     const org = await createOrg();
     const wf = await createWorkflow(org);
     const path = `/workflows/${wf.workflow.id}/runs`;
-    const first = await callJson(path, { key: org.ownerKey, body: { idempotencyKey: "before-archive" } });
+    const first = await callJson<DispatchResponse>(path, { key: org.ownerKey, body: { idempotencyKey: "before-archive" } });
     await call(`/workflows/${wf.workflow.id}`, { key: org.ownerKey, method: "DELETE" });
-    const retry = await callJson(path, { key: org.ownerKey, body: { idempotencyKey: "before-archive" } });
+    const retry = await callJson<DispatchResponse>(path, { key: org.ownerKey, body: { idempotencyKey: "before-archive" } });
     expect(retry.status).toBe(202);
     expect(retry.res.headers.get("idempotent-replayed")).toBe("true");
-    expect(retry.body.runs.map((r: { id: string }) => r.id)).toEqual(first.body.runs.map((r: { id: string }) => r.id));
+    expect(retry.body.runs.map((r) => r.id)).toEqual(first.body.runs.map((r) => r.id));
     expectError(await callJson(path, { key: org.ownerKey, body: { idempotencyKey: "after-archive" } }), 409, "conflict");
   });
 
   it("a PATCH of testerModelId replaces the whole model selection", async () => {
     const org = await createOrg();
     const wf = await createWorkflow(org, { testerModelIds: ["gpt-5", "claude-sonnet-4"] });
-    const res = await callJson(`/workflows/${wf.workflow.id}`, { key: org.ownerKey, method: "PATCH", body: { testerModelId: "gpt-5-mini" } });
+    const res = await callJson<WorkflowResponse>(`/workflows/${wf.workflow.id}`, { key: org.ownerKey, method: "PATCH", body: { testerModelId: "gpt-5-mini" } });
     expect(res.body.workflow.testerTargets).toEqual([{ modelId: "gpt-5-mini", skillMode: "none", skillVersionId: null }]);
     expect(res.body.currentVersion.config).toMatchObject({ testerModelId: "gpt-5-mini", testerModelIds: null });
   });
@@ -221,7 +229,7 @@ describe("input edges", () => {
 
   it("trims MCP source URLs and refuses link-local metadata hosts and control characters in secrets", async () => {
     const org = await createOrg();
-    const ok = await callJson("/mcp-servers", { key: org.ownerKey, body: { name: "t", url: "  https://mcp.example.com/mcp  " } });
+    const ok = await callJson<McpServerView>("/mcp-servers", { key: org.ownerKey, body: { name: "t", url: "  https://mcp.example.com/mcp  " } });
     expect(ok.body.url).toBe("https://mcp.example.com/mcp");
     const meta = await callJson("/mcp-servers", { key: org.ownerKey, body: { name: "m", url: "http://169.254.169.254/latest" } });
     expect(errorFields(expectError(meta, 400, "validation_failed"))).toEqual(["body.url"]);

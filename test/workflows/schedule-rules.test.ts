@@ -2,25 +2,24 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { workflows } from "../../src/db/schema";
 import { callJson, createOrg, db, expectError } from "../helpers";
-import { captureQueue, createMcpSource, createWorkflow } from "./fixtures";
+import { captureQueue, createMcpSource, createWorkflow, type CreatedWorkflow, type WorkflowResponse } from "./fixtures";
 
 captureQueue();
 
 async function createWithSchedule(schedule: Record<string, unknown>) {
   const org = await createOrg();
   const source = await createMcpSource(org);
-  return callJson<any>("/workflows", {
+  return callJson<CreatedWorkflow>("/workflows", {
     key: org.ownerKey,
     body: { name: "wf", mcpServerId: source.id, testerPrompt: "Do it.", testerModelIds: ["gpt-5"], schedule },
   });
 }
 
 /** The one field issue of a 400, as { field, message }. */
-function onlyIssue(res: { status: number; body: any }) {
-  const error = expectError(res, 400, "validation_failed");
-  const fields = error.details!.fields as Array<{ field: string; message: string }>;
+function onlyIssue(res: { status: number; body: unknown }) {
+  const fields = expectError(res, 400, "validation_failed").details?.fields ?? [];
   expect(fields).toHaveLength(1);
-  return fields[0] as { field: string; message: string };
+  return fields[0]!;
 }
 
 describe("schedule rules", () => {
@@ -53,11 +52,11 @@ describe("schedule rules", () => {
     const wf = await createWorkflow(org, { testerModelIds: ["gpt-5"], schedule: { cron: "0 9 * * 1-5", timezone: "europe/berlin" } });
     expect(wf.workflow.schedule).toMatchObject({ cron: "0 9 * * 1-5", timezone: "Europe/Berlin" });
     expect(wf.currentVersion.config.schedule).toMatchObject({ timezone: "Europe/Berlin" });
-    const got = await callJson<any>(`/workflows/${wf.workflow.id}`, { key: org.ownerKey });
+    const got = await callJson<WorkflowResponse>(`/workflows/${wf.workflow.id}`, { key: org.ownerKey });
     expect(got.body.workflow.schedule).toMatchObject({ timezone: "Europe/Berlin" });
     expect(got.body.currentVersion.config.schedule).toMatchObject({ timezone: "Europe/Berlin" });
 
-    const patched = await callJson<any>(`/workflows/${wf.workflow.id}`, {
+    const patched = await callJson<WorkflowResponse>(`/workflows/${wf.workflow.id}`, {
       key: org.ownerKey,
       method: "PATCH",
       body: { schedule: { cron: "0 9 * * *", timezone: "utc" } },

@@ -3,7 +3,15 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import { workflows, workflowVersions } from "../../src/db/schema";
 import { call, callJson, createOrg, db, errorFields, expectError, type TestOrg } from "../helpers";
-import { captureQueue, createMcpSource, createWorkflow, runsOfWorkflow } from "./fixtures";
+import {
+  captureQueue,
+  createMcpSource,
+  createWorkflow,
+  runsOfWorkflow,
+  type CreatedWorkflow,
+  type WorkflowList,
+  type WorkflowResponse,
+} from "./fixtures";
 
 const queue = captureQueue();
 
@@ -12,7 +20,7 @@ describe("POST /workflows", () => {
   it("creates the docs' example and queues one initial run per tester model", async () => {
     const org = await createOrg();
     const source = await createMcpSource(org);
-    const res = await callJson("/workflows", {
+    const res = await callJson<CreatedWorkflow>("/workflows", {
       key: await org.keyFor("editor"),
       body: {
         name: "Search returns recent issues",
@@ -91,7 +99,7 @@ describe("POST /workflows", () => {
     const cases: Array<[Record<string, unknown>, string[]]> = [
       [{ mcpServerId: foreign.id }, ["body.mcpServerId"]],
       [{ mcpServerId: crypto.randomUUID() }, ["body.mcpServerId"]],
-      [{ defaultMcpAuthProfileId: otherSource.authProfiles[0].id }, ["body.defaultMcpAuthProfileId"]],
+      [{ defaultMcpAuthProfileId: otherSource.authProfiles[0]!.id }, ["body.defaultMcpAuthProfileId"]],
       [{ testerModelIds: ["claude-sonnet-4", "gpt-unknown"] }, ["body.testerModelIds.1"]],
       [{ testerModelId: "nope" }, ["body.testerModelId"]],
       [{ testerTargets: [{ modelId: "nope" }] }, ["body.testerTargets.0.modelId"]],
@@ -170,7 +178,7 @@ describe("GET /workflows", () => {
     expect((await call(`/workflows/${archived.workflow.id}`, { key: org.ownerKey, method: "DELETE" })).status).toBe(200);
 
     const names = async (q: string) =>
-      (await callJson(`/workflows${q}`, { key: await org.keyFor("viewer") })).body.workflows.map((w: { name: string }) => w.name);
+      (await callJson<WorkflowList>(`/workflows${q}`, { key: await org.keyFor("viewer") })).body.workflows.map((w) => w.name);
     expect(await names("")).toEqual(["a", "b", "c"]);
     expect(await names("?category=search")).toEqual(["a"]);
     expect(await names("?category=search,billing")).toEqual(["a", "b"]);
@@ -185,7 +193,7 @@ describe("GET /workflows", () => {
     const a = await createOrg();
     const b = await createOrg();
     const wf = await createWorkflow(a);
-    expect((await callJson("/workflows", { key: b.ownerKey })).body.workflows).toEqual([]);
+    expect((await callJson<WorkflowList>("/workflows", { key: b.ownerKey })).body.workflows).toEqual([]);
     expectError(await callJson(`/workflows/${wf.workflow.id}`, { key: b.ownerKey }), 404, "not_found");
     expectError(await callJson("/workflows"), 401, "unauthorized");
   });
@@ -195,10 +203,10 @@ describe("GET /workflows/{id}", () => {
   it("returns the record with its current version and schedule, next due time included", async () => {
     const org = await createOrg();
     const wf = await createWorkflow(org, { schedule: { cron: "0 9 * * 1-5", timezone: "Europe/Berlin" } });
-    const res = await callJson(`/workflows/${wf.workflow.id}`, { key: await org.keyFor("viewer") });
+    const res = await callJson<WorkflowResponse>(`/workflows/${wf.workflow.id}`, { key: await org.keyFor("viewer") });
     expect(res.status).toBe(200);
     expect(res.body.workflow.schedule).toMatchObject({ cron: "0 9 * * 1-5", timezone: "Europe/Berlin", enabled: true });
-    const next = new Date(res.body.workflow.schedule.nextRunAt);
+    const next = new Date(res.body.workflow.schedule!.nextRunAt!);
     expect(next.getTime()).toBeGreaterThan(Date.now());
     const berlinHour = new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/Berlin", hour: "2-digit", hourCycle: "h23" }).format(next);
     expect(berlinHour).toBe("09");
@@ -214,7 +222,7 @@ describe("PATCH /workflows/{id}", () => {
     const wf = await createWorkflow(org);
     const id = wf.workflow.id;
     const v1 = wf.currentVersion.id;
-    const res = await callJson(`/workflows/${id}`, {
+    const res = await callJson<WorkflowResponse>(`/workflows/${id}`, {
       key: await org.keyFor("editor"),
       method: "PATCH",
       body: { testerPrompt: "New prompt", limits: { maxTurns: 5 } },
@@ -234,7 +242,7 @@ describe("PATCH /workflows/{id}", () => {
     expect(initialRuns.every((r) => r.workflowVersionId === v1)).toBe(true);
 
     // A patch that changes nothing writes no version.
-    const same = await callJson(`/workflows/${id}`, { key: org.ownerKey, method: "PATCH", body: { testerPrompt: "New prompt" } });
+    const same = await callJson<WorkflowResponse>(`/workflows/${id}`, { key: org.ownerKey, method: "PATCH", body: { testerPrompt: "New prompt" } });
     expect(same.body.currentVersion.version).toBe(2);
   });
 
@@ -242,14 +250,14 @@ describe("PATCH /workflows/{id}", () => {
     const org = await createOrg();
     const wf = await createWorkflow(org);
     const next = await createMcpSource(org, { authProfiles: [{ name: "p", type: "bearer", value: "t".repeat(20) }] });
-    const res = await callJson(`/workflows/${wf.workflow.id}`, { key: org.ownerKey, method: "PATCH", body: { mcpServerId: next.id } });
+    const res = await callJson<WorkflowResponse>(`/workflows/${wf.workflow.id}`, { key: org.ownerKey, method: "PATCH", body: { mcpServerId: next.id } });
     expect(res.status).toBe(200);
     expect(res.body.workflow).toMatchObject({ mcpServerId: next.id, defaultMcpAuthProfileId: next.defaultMcpAuthProfileId });
     const foreign = await createMcpSource(org, { authProfiles: [{ name: "q", type: "bearer", value: "u".repeat(20) }] });
     const bad = await callJson(`/workflows/${wf.workflow.id}`, {
       key: org.ownerKey,
       method: "PATCH",
-      body: { defaultMcpAuthProfileId: foreign.authProfiles[0].id },
+      body: { defaultMcpAuthProfileId: foreign.authProfiles[0]!.id },
     });
     expect(errorFields(expectError(bad, 400, "validation_failed"))).toEqual(["body.defaultMcpAuthProfileId"]);
   });
@@ -257,8 +265,8 @@ describe("PATCH /workflows/{id}", () => {
   it("schedule: null makes the workflow manual-only", async () => {
     const org = await createOrg();
     const wf = await createWorkflow(org, { schedule: { cron: "*/30 * * * *" } });
-    expect(wf.workflow.schedule.nextRunAt).not.toBeNull();
-    const res = await callJson(`/workflows/${wf.workflow.id}`, { key: org.ownerKey, method: "PATCH", body: { schedule: null } });
+    expect(wf.workflow.schedule?.nextRunAt).toEqual(expect.any(String));
+    const res = await callJson<WorkflowResponse>(`/workflows/${wf.workflow.id}`, { key: org.ownerKey, method: "PATCH", body: { schedule: null } });
     expect(res.status).toBe(200);
     expect(res.body.workflow.schedule).toBeNull();
     const row = await db.select().from(workflows).where(eq(workflows.id, wf.workflow.id)).get();
@@ -290,10 +298,10 @@ describe("DELETE /workflows/{id}", () => {
     const first = await callJson(`/workflows/${id}`, { key: await org.keyFor("editor"), method: "DELETE" });
     expect(first).toMatchObject({ status: 200, body: { ok: true } });
     expect((await callJson(`/workflows/${id}`, { key: org.ownerKey, method: "DELETE" })).body).toEqual({ ok: true });
-    const got = await callJson(`/workflows/${id}`, { key: org.ownerKey });
+    const got = await callJson<WorkflowResponse>(`/workflows/${id}`, { key: org.ownerKey });
     expect(got.body.workflow.archived).toBe(true);
     expect(got.body.workflow.archivedAt).toBeTruthy();
-    expect((await callJson("/workflows", { key: org.ownerKey })).body.workflows).toEqual([]);
+    expect((await callJson<WorkflowList>("/workflows", { key: org.ownerKey })).body.workflows).toEqual([]);
     expectError(await callJson(`/workflows/${id}/runs`, { key: org.ownerKey, body: {} }), 409, "conflict");
     expectError(await callJson(`/workflows/${id}`, { key: org.ownerKey, method: "PATCH", body: { name: "n" } }), 409, "conflict");
     expect(await runsOfWorkflow(id)).toHaveLength(1);
