@@ -162,7 +162,12 @@ async function main() {
   }
   for (const id of demo.revokedKeyIds) console.log(`Revoked the previous demo key ${id}.`);
 
-  const child = spawnWrangler(["dev", ...dev.args], { stdio: "inherit", env: wranglerEnv() });
+  // Local development only: MCP sources on this machine (http://127.0.0.1:3001/mcp) are allowed; a
+  // deployment never sets this var and refuses private, loopback and plain-http sources.
+  const child = spawnWrangler(["dev", "--var", "ARMATURE_ALLOW_PRIVATE_SOURCES:true", ...dev.args], {
+    stdio: "inherit",
+    env: wranglerEnv(),
+  });
   let exited = false;
   const forward = (signal: NodeJS.Signals) => {
     if (!exited) child.kill(signal);

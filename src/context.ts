@@ -13,6 +13,11 @@ export interface AppConfig {
   defaultJudgeModel?: string;
   /** Base64 of the AES-256-GCM key that seals MCP auth profile secrets. */
   secretsEncryptionKey: string;
+  /**
+   * True only in local development (`npm run dev`): MCP sources may then be private or loopback hosts, IP
+   * literals and plain http. A deployment refuses them.
+   */
+  allowPrivateSources: boolean;
 }
 
 /**
@@ -30,6 +35,8 @@ export interface AppContext {
   log: Logger;
   /** Keeps the invocation alive for `work` after the response (ExecutionContext.waitUntil). */
   waitUntil(work: Promise<unknown>): void;
+  /** The network, for outbound requests (MCP sources, model providers); tests put an in-process server here. */
+  fetch: typeof fetch;
 }
 
 /** An AppContext acting for an authenticated API key: what an operation runs with. */
@@ -45,6 +52,7 @@ export interface ContextOptions {
   now?: Date | (() => Date);
   logger?: Logger;
   db?: Database;
+  fetch?: typeof fetch;
 }
 
 /**
@@ -65,8 +73,10 @@ export function createContext(env: Env, exec: Pick<ExecutionContext, "waitUntil"
       defaultTesterModel: env.ARMATURE_DEFAULT_TESTER_MODEL,
       defaultJudgeModel: env.ARMATURE_DEFAULT_JUDGE_MODEL,
       secretsEncryptionKey: env.SECRETS_ENCRYPTION_KEY,
+      allowPrivateSources: env.ARMATURE_ALLOW_PRIVATE_SOURCES === "true",
     },
     log: (opts.logger ?? createLogger()).child(opts.logFields ?? {}),
     waitUntil: (work) => (exec ? exec.waitUntil(work) : void work.catch(() => {})),
+    fetch: opts.fetch ?? ((input, init) => globalThis.fetch(input, init)),
   };
 }

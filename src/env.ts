@@ -18,6 +18,11 @@ export interface Env {
   ARMATURE_DEFAULT_TESTER_MODEL?: string;
   /** Optional: the judge model (default armature/scripted). */
   ARMATURE_DEFAULT_JUDGE_MODEL?: string;
+  /**
+   * "true" only for local development (set by `npm run dev`): MCP sources may be private or loopback hosts,
+   * IP literals and plain http. Never set it on a deployment.
+   */
+  ARMATURE_ALLOW_PRIVATE_SOURCES?: string;
   /** Secret: versioned API key peppers, "<version>:<pepper>[,<version>:<pepper>…]", the first is current. */
   API_KEY_PEPPERS: string;
   /** Secret: base64 of 32 bytes, the AES-256-GCM key for MCP auth profile secrets. */

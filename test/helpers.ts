@@ -134,7 +134,12 @@ export const errorFields = (error: { details?: { fields?: Array<{ field: string 
 };
 
 /** A context for calling logic directly (the sweep, the consumer), with a pinned clock and no log output. */
-export function testContext(opts: { now?: Date; env?: Env } = {}): AppContext {
+export function testContext(opts: { now?: Date; env?: Env; fetch?: typeof fetch } = {}): AppContext {
   const testEnv = opts.env ?? env;
-  return createContext(testEnv, undefined, { now: opts.now, logger: silentLogger, db: opts.env ? createDb(opts.env.DB) : db });
+  return createContext(testEnv, undefined, {
+    now: opts.now,
+    logger: silentLogger,
+    db: opts.env ? createDb(opts.env.DB) : db,
+    fetch: opts.fetch,
+  });
 }

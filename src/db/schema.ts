@@ -152,6 +152,15 @@ export const runs = sqliteTable(
     inputTokens: integer("input_tokens"),
     outputTokens: integer("output_tokens"),
     error: text("error"),
+    /** The MCP protocol revision the source answered in (e.g. 2026-07-28), and its era: 2025 or 2026. */
+    mcpProtocolVersion: text("mcp_protocol_version"),
+    mcpProtocolEra: text("mcp_protocol_era", { enum: ["2025", "2026"] }),
+    /** The digest of the skill the tester ran with (skillMode "skill"). */
+    skillDigest: text("skill_digest"),
+    /** 1 for a dispatched run; n for the (n-1)th retry of an infrastructure failure. */
+    attempt: integer("attempt").notNull().default(1),
+    /** The run this one retries, when it is a retry. */
+    retryOfRunId: text("retry_of_run_id"),
   },
   (t) => [
     index("runs_org_created_idx").on(t.orgId, t.createdAt),
@@ -190,6 +199,8 @@ export const runToolCalls = sqliteTable(
     arguments: text("arguments", { mode: "json" }).$type<unknown>(),
     result: text("result", { mode: "json" }).$type<unknown>(),
     isError: integer("is_error", { mode: "boolean" }).notNull().default(false),
+    /** True when the workflow's tool policy refused the call before it reached the source. */
+    policyRefused: integer("policy_refused", { mode: "boolean" }).notNull().default(false),
     durationMs: integer("duration_ms").notNull(),
     startedAt: timestamp("started_at").notNull(),
   },
@@ -204,6 +215,8 @@ export const runEvaluations = sqliteTable("run_evaluations", {
   judgeModelId: text("judge_model_id").notNull(),
   summary: text("summary"),
   criteria: text("criteria", { mode: "json" }).notNull().$type<unknown[]>(),
+  /** The run the criteria were compared with, if any. */
+  baselineRunId: text("baseline_run_id"),
   createdAt: timestamp("created_at").notNull(),
 });
 

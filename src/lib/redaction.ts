@@ -405,19 +405,28 @@ export function holdsCredential(key: string, value: unknown): value is string {
  * Redacts a JSON-like value: credential-shaped strings anywhere (also in keys), and every non-empty string
  * under a sensitive key, however deeply nested under it. Numbers, booleans and null stay (`tokens_used: 12`).
  */
-export function redactValue<T>(value: T): T {
-  return redactInner(value, 0, false) as T;
+export function redactValue<T>(value: T, knownSecrets: readonly string[] = []): T {
+  // Exact values of secrets we know (a source's auth profile) go first, whatever their shape.
+  const known = knownSecrets.filter((s) => s.length >= 4);
+  return redactInner(value, 0, false, known) as T;
 }
 
-function redactInner(value: unknown, depth: number, sensitive: boolean): unknown {
+/** Every occurrence of a known secret value replaced. */
+function redactKnown(text: string, known: readonly string[]): string {
+  let out = text;
+  for (const secret of known) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+  return out;
+}
+
+function redactInner(value: unknown, depth: number, sensitive: boolean, known: readonly string[]): unknown {
   if (depth > 64) return REDACTED;
-  if (typeof value === "string") return sensitive && value.trim() !== "" ? REDACTED : redactText(value);
-  if (Array.isArray(value)) return value.map((v) => redactInner(v, depth + 1, sensitive));
+  if (typeof value === "string") return sensitive && value.trim() !== "" ? REDACTED : redactText(redactKnown(value, known));
+  if (Array.isArray(value)) return value.map((v) => redactInner(v, depth + 1, sensitive, known));
   if (value && typeof value === "object") {
     return Object.fromEntries(
       Object.entries(value as Record<string, unknown>).map(([k, v]) => [
-        redactText(k),
-        redactInner(v, depth + 1, sensitive || isSensitiveKey(k)),
+        redactText(redactKnown(k, known)),
+        redactInner(v, depth + 1, sensitive || isSensitiveKey(k), known),
       ]),
     );
   }

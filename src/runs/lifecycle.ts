@@ -1,7 +1,6 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { AppContext } from "../context";
-import type { Database } from "../db/client";
-import { runEvaluations, runs, runToolCalls, runTraces } from "../db/schema";
+import { runs } from "../db/schema";
 import { chunk } from "../lib/d1";
 import { StoredCriterionResults, StoredSpans, StoredToolCall, type StoredEvaluation } from "./records";
 import type { RunClassification, RunStatus } from "./status";
@@ -88,76 +87,107 @@ export async function failRuns(
   return failed;
 }
 
-/** What the engine knows when a run ends with a verdict. */
+/** Everything a run gathered, written with its terminal status. */
+export interface RunEvidence {
+  spans: unknown[];
+  toolCalls: unknown[];
+  evaluation?: StoredEvaluation | null;
+  mcp?: { protocolVersion: string; era: "2025" | "2026" } | null;
+  skillDigest?: string | null;
+}
+
+/** How a run ends: its terminal status and why, with what the engine gathered. */
 export interface RunOutcome {
   status: Extract<RunStatus, "pass" | "fail" | "partial">;
   classification: RunClassification;
   evaluatorOutput?: Record<string, unknown> | null;
-  evaluation?: StoredEvaluation | null;
   cost?: { usd: number | null; inputTokens: number | null; outputTokens: number | null };
   error?: string | null;
+  evidence?: RunEvidence;
 }
 
+/** Tool-call rows per INSERT: 10 values each, under D1's 100 bound parameters with the guard's 4. */
+const TOOL_CALL_ROWS_PER_INSERT = 8;
+
 /**
- * running → pass | fail | partial with the evaluation, in one batch: the evaluation row is written only when
- * the status change won (a run the sweep already timed out keeps its timeout and gets no evaluation).
+ * running → pass | fail | partial, with all the run's evidence (trace, tool calls, evaluation) in the same
+ * D1 batch: a reader never sees a finished run without its evidence. Each evidence insert is guarded by
+ * the status change having happened (the run now has this status, classification and finish time), so when
+ * the sweep timed the run out first, the finish changes nothing and writes nothing. Says whether it won.
  */
 export async function finishRun(ctx: LifecycleContext, runId: string, outcome: RunOutcome): Promise<boolean> {
   const now = ctx.now();
-  const statements = [
-    ctx.db
-      .update(runs)
-      .set({
-        status: outcome.status,
-        classification: outcome.classification,
-        evaluatorOutput: outcome.evaluatorOutput ?? null,
-        costUsd: outcome.cost?.usd ?? null,
-        inputTokens: outcome.cost?.inputTokens ?? null,
-        outputTokens: outcome.cost?.outputTokens ?? null,
-        error: outcome.error ?? null,
-        activeFingerprint: null,
-        finishedAt: now,
-        durationMs: sql`${now.getTime()} - ${runs.startedAt}`,
-      })
-      .where(and(eq(runs.id, runId), eq(runs.status, "running"))),
-  ] as const;
-  const [moved] = await ctx.db.batch(statements);
-  const won = (moved as D1Result).meta.changes === 1;
-  if (won && outcome.evaluation) await saveEvaluation(ctx.db, runId, outcome.evaluation, now);
-  return won;
-}
+  const ev = outcome.evidence;
+  const spans = ev ? StoredSpans.parse(ev.spans) : null;
+  const calls = ev ? ev.toolCalls.map((c) => StoredToolCall.parse(c)) : [];
+  const criteria = ev?.evaluation ? StoredCriterionResults.parse(ev.evaluation.criteria) : null;
+  const d1 = ctx.db.$client;
+  // The evidence inserts are plain D1 statements (drizzle's batch takes no raw INSERT … SELECT … WHERE);
+  // each ends with this guard and its four parameters.
+  const won = "EXISTS (SELECT 1 FROM runs WHERE id = ? AND status = ? AND classification = ? AND finished_at = ?)";
+  const wonParams = [runId, outcome.status, outcome.classification, now.getTime()];
 
-/** Records (or replaces) the run's trace; spans are checked against the one span schema. */
-export async function saveTrace(ctx: LifecycleContext, runId: string, spans: unknown): Promise<void> {
-  const parsed = StoredSpans.parse(spans);
-  await ctx.db
-    .insert(runTraces)
-    .values({ runId, spans: parsed, createdAt: ctx.now() })
-    .onConflictDoUpdate({ target: runTraces.runId, set: { spans: parsed } })
-    .run();
-}
-
-/** Records one tool call at its position `seq`; recording the same position twice keeps the first. */
-export async function recordToolCall(db: Database, runId: string, call: unknown): Promise<void> {
-  const c = StoredToolCall.parse(call);
-  await db
-    .insert(runToolCalls)
-    .values({ id: c.id, runId, seq: c.seq, toolName: c.toolName, arguments: c.arguments, result: c.result, isError: c.isError, durationMs: c.durationMs, startedAt: new Date(c.startedAt) })
-    .onConflictDoNothing()
-    .run();
-}
-
-async function saveEvaluation(db: Database, runId: string, evaluation: StoredEvaluation, now: Date): Promise<void> {
-  await db
-    .insert(runEvaluations)
-    .values({
-      runId,
-      verdict: evaluation.verdict,
-      judgeModelId: evaluation.judgeModelId,
-      summary: evaluation.summary,
-      criteria: StoredCriterionResults.parse(evaluation.criteria),
-      createdAt: now,
+  const update = ctx.db
+    .update(runs)
+    .set({
+      status: outcome.status,
+      classification: outcome.classification,
+      evaluatorOutput: outcome.evaluatorOutput ?? null,
+      costUsd: outcome.cost?.usd ?? null,
+      inputTokens: outcome.cost?.inputTokens ?? null,
+      outputTokens: outcome.cost?.outputTokens ?? null,
+      error: outcome.error ?? null,
+      mcpProtocolVersion: ev?.mcp?.protocolVersion ?? null,
+      mcpProtocolEra: ev?.mcp?.era ?? null,
+      skillDigest: ev?.skillDigest ?? null,
+      activeFingerprint: null,
+      finishedAt: now,
+      durationMs: sql`${now.getTime()} - ${runs.startedAt}`,
     })
-    .onConflictDoNothing()
-    .run();
+    .where(and(eq(runs.id, runId), eq(runs.status, "running")))
+    .toSQL();
+  const statements: D1PreparedStatement[] = [d1.prepare(update.sql).bind(...update.params)];
+  if (spans) {
+    statements.push(
+      d1
+        .prepare(
+          `INSERT INTO run_traces (run_id, spans, created_at) SELECT ?, ?, ? WHERE ${won} ON CONFLICT (run_id) DO UPDATE SET spans = excluded.spans`,
+        )
+        .bind(runId, JSON.stringify(spans), now.getTime(), ...wonParams),
+    );
+  }
+  for (const part of chunk(calls, TOOL_CALL_ROWS_PER_INSERT)) {
+    const values = part.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ");
+    const params = part.flatMap((c) => [
+      c.id,
+      runId,
+      c.seq,
+      c.toolName,
+      JSON.stringify(c.arguments ?? null),
+      JSON.stringify(c.result ?? null),
+      c.isError ? 1 : 0,
+      c.policyRefused ? 1 : 0,
+      c.durationMs,
+      Date.parse(c.startedAt),
+    ]);
+    statements.push(
+      d1
+        .prepare(
+          `INSERT OR IGNORE INTO run_tool_calls (id, run_id, seq, tool_name, arguments, result, is_error, policy_refused, duration_ms, started_at) SELECT * FROM (VALUES ${values}) WHERE ${won}`,
+        )
+        .bind(...params, ...wonParams),
+    );
+  }
+  if (ev?.evaluation && criteria) {
+    const e = ev.evaluation;
+    statements.push(
+      d1
+        .prepare(
+          `INSERT OR IGNORE INTO run_evaluations (run_id, verdict, judge_model_id, summary, criteria, baseline_run_id, created_at) SELECT ?, ?, ?, ?, ?, ?, ? WHERE ${won}`,
+        )
+        .bind(runId, e.verdict, e.judgeModelId, e.summary, JSON.stringify(criteria), e.baselineRunId ?? null, now.getTime(), ...wonParams),
+    );
+  }
+  const [moved] = await d1.batch(statements);
+  return moved!.meta.changes === 1;
 }

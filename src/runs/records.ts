@@ -32,6 +32,7 @@ export const StoredToolCall = z.object({
   arguments: z.unknown(),
   result: z.unknown(),
   isError: z.boolean(),
+  policyRefused: z.boolean().default(false),
   durationMs: z.number().int().min(0),
   startedAt: z.iso.datetime(),
 });
@@ -55,6 +56,7 @@ export interface StoredEvaluation {
   judgeModelId: string;
   summary: string | null;
   criteria: z.input<typeof StoredCriterionResult>[];
+  baselineRunId?: string | null;
 }
 
 /** The items of a stored list that fit `schema`, parsed; anything else (a corrupted row) is left out. */

@@ -11,7 +11,7 @@ import { errorFields } from "../lib/logger";
 import { failRuns, type RunRow } from "../runs/lifecycle";
 import { toRunSummary } from "../runs/queries";
 import type { RunTrigger } from "../runs/status";
-import type { DispatchedRun, WorkflowConfig } from "./schemas";
+import { LIMIT_BOUNDS, type DispatchedRun, type WorkflowConfig } from "./schemas";
 import type { WorkflowWithVersion } from "./store";
 
 export type { RunRow };
@@ -35,6 +35,8 @@ export interface DispatchRequest {
   /** Statements that must commit with the runs or not at all (the new workflow, a schedule claim). */
   with?: BatchItem<"sqlite">[];
   scheduleDueAt?: Date;
+  /** Set when these runs retry an infrastructure failure of `ofRunId` (the workflow's retryPolicy). */
+  retry?: { ofRunId: string; attempt: number };
 }
 
 export interface DispatchResult {
@@ -163,7 +165,7 @@ export async function dispatchRuns(deps: DispatchDeps, req: DispatchRequest): Pr
       activeFingerprint: foldable ? fp : null,
       scheduleDueAt: req.scheduleDueAt ?? null,
       queueAttempts: 1,
-      timeoutSeconds: version.config.limits.timeoutSeconds,
+      timeoutSeconds: Math.min(version.config.limits.timeoutSeconds, LIMIT_BOUNDS.timeoutSeconds.max),
       createdAt: now,
       enqueuedAt: now,
       startedAt: null,
@@ -174,6 +176,11 @@ export async function dispatchRuns(deps: DispatchDeps, req: DispatchRequest): Pr
       inputTokens: null,
       outputTokens: null,
       error: null,
+      mcpProtocolVersion: null,
+      mcpProtocolEra: null,
+      skillDigest: null,
+      attempt: req.retry?.attempt ?? 1,
+      retryOfRunId: req.retry?.ofRunId ?? null,
     });
   }
 

@@ -1,20 +1,45 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { runEvaluations, runs } from "../../src/db/schema";
-import { claimRun, failRuns, finishRun, recordToolCall, releaseRun, requeueRuns, saveTrace } from "../../src/runs/lifecycle";
+import { claimRun, failRuns, finishRun, releaseRun, requeueRuns } from "../../src/runs/lifecycle";
 import { callJson, createOrg, db, testContext } from "../helpers";
 import { createRun, createWorkflow } from "./fixtures";
 
 const stored = async (id: string) => (await db.select().from(runs).where(eq(runs.id, id)).get())!;
 
+const span = {
+  id: "s1",
+  parentId: null,
+  name: "run",
+  kind: "run",
+  startedAt: new Date().toISOString(),
+  endedAt: new Date().toISOString(),
+  attributes: { answer: "hi" },
+};
+const toolCall = (seq: number, toolName = "echo") => ({
+  id: crypto.randomUUID(),
+  seq,
+  toolName,
+  arguments: { text: "hi" },
+  result: { content: [{ type: "text", text: "hi" }] },
+  isError: false,
+  policyRefused: false,
+  durationMs: 5,
+  startedAt: new Date().toISOString(),
+});
 const outcome = {
   status: "pass" as const,
   classification: "all_criteria_met" as const,
-  evaluation: {
-    verdict: "pass" as const,
-    judgeModelId: "armature/scripted",
-    summary: "All met.",
-    criteria: [{ criterionText: "Says hi", isRequired: true, verdict: "pass" as const }],
+  evidence: {
+    spans: [span],
+    toolCalls: [toolCall(0)],
+    evaluation: {
+      verdict: "pass" as const,
+      judgeModelId: "armature/scripted",
+      summary: "All met.",
+      criteria: [{ criterionText: "Says hi", isRequired: true, verdict: "pass" as const }],
+    },
+    mcp: { protocolVersion: "2026-07-28", era: "2026" as const },
   },
 };
 
@@ -65,28 +90,19 @@ describe("run lifecycle: every change is conditional on the status it starts fro
     expect(await stored(done.id)).toMatchObject({ status: "pass" });
   });
 
-  it("writes traces and tool calls through the same schemas the read surface uses, refusing malformed ones", async () => {
+  it("writes the trace, every tool call and the evaluation in the batch that ends the run, through the shared schemas", async () => {
     const org = await createOrg();
     const run = await createRun(org.id, await createWorkflow(org.id), { status: "running" });
     const ctx = testContext();
-    const span = {
-      id: "s1",
-      parentId: null,
-      name: "agent",
-      kind: "agent",
-      startedAt: new Date().toISOString(),
-      endedAt: null,
-      attributes: { "mcp.method.name": "tools/call" },
-    };
-    await saveTrace(ctx, run.id, [span]);
-    await expect(saveTrace(ctx, run.id, [{ id: "s2" }])).rejects.toThrow();
-    const call = { id: crypto.randomUUID(), seq: 0, toolName: "echo", arguments: { q: 1 }, result: "ok", isError: false, durationMs: 5, startedAt: new Date().toISOString() };
-    await recordToolCall(ctx.db, run.id, call);
-    await recordToolCall(ctx.db, run.id, { ...call, id: crypto.randomUUID(), toolName: "again" });
-    await expect(recordToolCall(ctx.db, run.id, { ...call, seq: -1 })).rejects.toThrow();
+    const calls = Array.from({ length: 20 }, (_, i) => toolCall(i, `tool-${i}`));
+    // A malformed record refuses the whole finish: nothing is written, the run stays running.
+    await expect(finishRun(ctx, run.id, { ...outcome, evidence: { ...outcome.evidence, spans: [{ id: "x" }] } })).rejects.toThrow();
+    expect(await stored(run.id)).toMatchObject({ status: "running" });
+    expect(await finishRun(ctx, run.id, { ...outcome, evidence: { ...outcome.evidence, toolCalls: calls } })).toBe(true);
+    expect(await stored(run.id)).toMatchObject({ status: "pass", mcpProtocolVersion: "2026-07-28", mcpProtocolEra: "2026" });
     const trace = await callJson<{ spans: unknown[] }>(`/runs/${run.id}/trace`, { key: org.ownerKey });
     expect(trace.body.spans).toEqual([span]);
-    const calls = await callJson<{ toolCalls: Array<{ toolName: string }> }>(`/runs/${run.id}/tool-calls`, { key: org.ownerKey });
-    expect(calls.body.toolCalls.map((c) => c.toolName)).toEqual(["echo"]);
+    const listed = await callJson<{ toolCalls: Array<{ toolName: string; seq: number }> }>(`/runs/${run.id}/tool-calls`, { key: org.ownerKey });
+    expect(listed.body.toolCalls.map((c) => c.toolName)).toEqual(calls.map((c) => c.toolName));
   });
 });
