@@ -47,6 +47,11 @@ const summaryColumns = {
   inputTokens: runs.inputTokens,
   outputTokens: runs.outputTokens,
   error: runs.error,
+  mcpProtocolVersion: runs.mcpProtocolVersion,
+  mcpProtocolEra: runs.mcpProtocolEra,
+  skillDigest: runs.skillDigest,
+  attempt: runs.attempt,
+  retryOfRunId: runs.retryOfRunId,
 };
 type SummaryRow = Pick<RunRow, keyof typeof summaryColumns>;
 
@@ -71,6 +76,10 @@ export function toRunSummary(row: SummaryRow): RunSummaryView {
     durationMs: row.durationMs,
     cost: { usd: row.costUsd, inputTokens: row.inputTokens, outputTokens: row.outputTokens },
     error: redactNullable(row.error),
+    mcp: row.mcpProtocolVersion && row.mcpProtocolEra ? { protocolVersion: row.mcpProtocolVersion, era: row.mcpProtocolEra } : null,
+    skillDigest: row.skillDigest,
+    attempt: row.attempt,
+    retryOfRunId: row.retryOfRunId,
   };
 }
 
@@ -209,6 +218,7 @@ export async function listRunToolCalls(db: Database, orgId: string, id: string):
       arguments: redactValue(r.arguments ?? null),
       result: redactValue(r.result ?? null),
       isError: r.isError,
+      policyRefused: r.policyRefused,
       durationMs: r.durationMs,
       startedAt: r.startedAt.toISOString(),
     })),

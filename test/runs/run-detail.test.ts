@@ -73,6 +73,10 @@ describe("GET /runs/{id}", () => {
       evaluatorOutput: { score: 0.8, notes: ["one optional criterion missed"] },
       cost: { usd: 0.42, inputTokens: 5000, outputTokens: 900 },
       error: null,
+      mcp: null,
+      skillDigest: null,
+      attempt: 1,
+      retryOfRunId: null,
     });
   });
 
@@ -181,6 +185,7 @@ describe("GET /runs/{id}/tool-calls", () => {
           arguments: { q: "is:open label:bug" },
           result: { content: [{ type: "text", text: "3 issues" }] },
           isError: false,
+          policyRefused: false,
           durationMs: 120,
           startedAt: rows[1]!.startedAt.toISOString(),
         },
@@ -191,6 +196,7 @@ describe("GET /runs/{id}/tool-calls", () => {
           arguments: { number: 7 },
           result: { isError: true, content: [{ type: "text", text: "not found" }] },
           isError: true,
+          policyRefused: false,
           durationMs: 80,
           startedAt: rows[0]!.startedAt.toISOString(),
         },
