@@ -115,6 +115,16 @@ export const RunSummarySchema = z
       outputTokens: z.number().int().nullable(),
     }),
     error: z.string().nullable().openapi({ description: "What ended the run, when it was an infrastructure failure. Redacted." }),
+    mcp: z
+      .object({
+        protocolVersion: z.string().openapi({ example: "2026-07-28" }),
+        era: z.enum(["2025", "2026"]).openapi({ description: "`2026`: the stateless 2026 protocol; `2025`: the initialize handshake." }),
+      })
+      .nullable()
+      .openapi({ description: "The MCP protocol revision the source answered in; null until the run connected." }),
+    skillDigest: z.string().nullable().openapi({ description: "The digest of the skill the tester ran with (skillMode `skill`)." }),
+    attempt: z.number().int().min(1).openapi({ description: "1, or n for the (n-1)th retry of an infrastructure failure (the workflow's retryPolicy)." }),
+    retryOfRunId: z.uuid().nullable().openapi({ description: "The run this one retries." }),
   })
   .openapi("RunSummary");
 
@@ -185,6 +195,7 @@ export const ToolCallSchema = z
     arguments: z.unknown().openapi({ description: "The arguments sent to the tool (redacted)." }),
     result: z.unknown().openapi({ description: "The tool's result body (redacted)." }),
     isError: z.boolean(),
+    policyRefused: z.boolean().openapi({ description: "True when the workflow's tool policy refused the call: it never reached the source, and `result` says why." }),
     durationMs: z.number().int(),
     startedAt: Timestamp,
   })
