@@ -19,6 +19,23 @@ export interface Env {
   /** Optional: the judge model (default armature/scripted). */
   ARMATURE_DEFAULT_JUDGE_MODEL?: string;
   /**
+   * Tester model providers (src/runner/agent/providers.ts, docs/run-engine.md). Each is optional: a run of a
+   * model whose provider is not configured fails as `model_not_configured`, naming what is missing.
+   * Secret: the Anthropic API key (Claude models).
+   */
+  ANTHROPIC_API_KEY?: string;
+  /** Secret: the OpenAI API key (GPT models). */
+  OPENAI_API_KEY?: string;
+  /** The Workers AI binding (wrangler.toml `[ai] binding = "AI"`), for the `@cf/…` models. */
+  AI?: Ai;
+  /** The base URL of an OpenAI-compatible endpoint (e.g. `https://llm.example.com/v1`), for `compatible/<model>` ids. */
+  ARMATURE_OPENAI_COMPATIBLE_BASE_URL?: string;
+  /** Secret, optional: the bearer key of that endpoint. */
+  ARMATURE_OPENAI_COMPATIBLE_API_KEY?: string;
+  /** Optional: USD per million input / output tokens of the endpoint's models, for run cost (default 0). */
+  ARMATURE_OPENAI_COMPATIBLE_INPUT_USD_PER_MTOK?: string;
+  ARMATURE_OPENAI_COMPATIBLE_OUTPUT_USD_PER_MTOK?: string;
+  /**
    * "true" only for local development (set by `npm run dev`): MCP sources may be private or loopback hosts,
    * IP literals and plain http. Never set it on a deployment.
    */

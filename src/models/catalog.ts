@@ -1,5 +1,8 @@
-/** Who serves a model: the run engine picks the client by provider. */
-export type ModelProvider = "anthropic" | "openai" | "workers-ai" | "armature";
+/**
+ * Who serves a model: the run engine picks the client by provider (src/runner/agent/providers.ts).
+ * `openai-compatible` is the deployment's own OpenAI-compatible endpoint (ARMATURE_OPENAI_COMPATIBLE_BASE_URL).
+ */
+export type ModelProvider = "anthropic" | "openai" | "workers-ai" | "openai-compatible" | "armature";
 
 export interface ModelInfo {
   /** The id users write in workflows (`testerModelIds`, `testerTargets[].modelId`). */
@@ -115,16 +118,41 @@ export const MODEL_CATALOG: readonly ModelInfo[] = [
 
 const BY_ID = new Map(MODEL_CATALOG.map((m) => [m.id, m]));
 
+/**
+ * Models of the deployment's OpenAI-compatible endpoint are named `compatible/<model>`, where `<model>` is
+ * the endpoint's own model name (1 to 200 of `A-Za-z0-9 . _ : / @ -`, starting with a letter or digit). They
+ * are not listed: any such id is known, and a run of one fails as `model_not_configured` when the deployment
+ * has no endpoint. Their list price is 0 unless the deployment sets ARMATURE_OPENAI_COMPATIBLE_INPUT_USD_PER_MTOK
+ * and ARMATURE_OPENAI_COMPATIBLE_OUTPUT_USD_PER_MTOK (read by the run engine).
+ */
+export const COMPATIBLE_PREFIX = "compatible/";
+const COMPATIBLE_MODEL = /^[A-Za-z0-9][A-Za-z0-9._:\/@-]{0,199}$/;
+
+function compatibleModel(id: string): ModelInfo | undefined {
+  if (!id.startsWith(COMPATIBLE_PREFIX)) return undefined;
+  const name = id.slice(COMPATIBLE_PREFIX.length);
+  if (!COMPATIBLE_MODEL.test(name)) return undefined;
+  return {
+    id,
+    provider: "openai-compatible",
+    providerModel: name,
+    displayName: `${name} (OpenAI-compatible endpoint)`,
+    uses: ["tester", "judge"],
+    inputUsdPerMTok: 0,
+    outputUsdPerMTok: 0,
+  };
+}
+
 /** The built-in default tester and judge: the offline model, so a fresh deployment works without provider keys. */
 export const DEFAULT_MODEL_ID = "armature/scripted";
 
 export function findModel(id: string): ModelInfo | undefined {
-  return BY_ID.get(id);
+  return BY_ID.get(id) ?? compatibleModel(id);
 }
 
 /** The default tester model: ARMATURE_DEFAULT_TESTER_MODEL when it names a catalog model, else the offline one. */
 export function defaultTesterModel(configured?: string): string {
-  return configured && BY_ID.get(configured)?.uses.includes("tester") ? configured : DEFAULT_MODEL_ID;
+  return configured && findModel(configured)?.uses.includes("tester") ? configured : DEFAULT_MODEL_ID;
 }
 
 /** USD cost of a model call. */
