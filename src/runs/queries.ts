@@ -239,6 +239,7 @@ export async function getRunEvaluation(db: Database, orgId: string, id: string):
     evaluation: redactValue({
       verdict: row.verdict,
       judgeModelId: row.judgeModelId,
+      ...(row.baselineRunId ? { baselineRunId: row.baselineRunId } : {}),
       summary: row.summary,
       criteria: parseStored(StoredCriterionResult, row.criteria),
       createdAt: row.createdAt.toISOString(),

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import type { CriterionCheck } from "../workflows/schemas";
 
 /**
  * The shapes of a run's evidence as stored: the run engine writes through these schemas (src/runs/lifecycle.ts)
@@ -46,6 +47,12 @@ export const StoredCriterionResult = z
     verdict: z.enum(["pass", "fail"]),
     reasoning: z.string().nullable().default(null),
     excerpts: z.array(z.string()).default([]),
+    // Written by the run engine's evaluation (src/runner/evaluate/evaluate.ts); absent in older records.
+    passed: z.boolean().optional(),
+    method: z.enum(["check", "judge"]).optional(),
+    // Read loosely: a check recorded under older rules must not make the whole criterion unreadable.
+    check: z.custom<CriterionCheck>((v) => typeof v === "object" && v !== null && !Array.isArray(v)).optional(),
+    baseline: z.enum(["regressed", "fixed", "unchanged", "new"]).optional(),
   })
   .catchall(z.unknown());
 export type StoredCriterionResult = z.infer<typeof StoredCriterionResult>;

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { LINK_HEADER, PageInfoFields, paginationQuery } from "../lib/pagination";
 import { uuidInput } from "../lib/openapi";
+import { CriterionCheck } from "../workflows/schemas";
 import { StoredSpan } from "./records";
 import { RUN_CLASSIFICATION_IDS, RUN_CLASSIFICATIONS, RUN_STATUSES, RUN_TRIGGERS } from "./status";
 
@@ -164,6 +165,19 @@ export const CriterionResultSchema = z
     verdict: z.enum(["pass", "fail"]).openapi({ description: "Whether this criterion was met." }),
     reasoning: z.string().nullable(),
     excerpts: z.array(z.string()).openapi({ description: "Supporting excerpts from the run's trace (redacted)." }),
+    passed: z.boolean().optional().openapi({ description: "Whether this criterion was met (`verdict` as a boolean); absent in evaluations recorded before it existed." }),
+    method: z
+      .enum(["check", "judge"])
+      .optional()
+      .openapi({ description: "`check`: decided by the criterion's deterministic check; `judge`: by the judge (`judgeModelId`)." }),
+    check: CriterionCheck.optional(), // the check that decided the criterion (method `check`)
+    baseline: z
+      .enum(["regressed", "fixed", "unchanged", "new"])
+      .optional()
+      .openapi({
+        description:
+          "Compared with the same criterion (same text) in the baseline run: `regressed` (passed there, fails now), `fixed`, `unchanged`, or `new` (not in the baseline). Present when the run had a baseline.",
+      }),
   })
   .catchall(z.unknown())
   .openapi("CriterionResult");
@@ -171,9 +185,12 @@ export const CriterionResultSchema = z
 export const EvaluationSchema = z
   .object({
     verdict: z.enum(["pass", "fail", "partial"]),
-    judgeModelId: z.string(),
+    judgeModelId: z.string().openapi({
+      description: "The judge of the criteria without a check (e.g. `armature/heuristic`); `armature/checks` when every criterion had a check.",
+    }),
     summary: z.string().nullable(),
     criteria: z.array(CriterionResultSchema),
+    baselineRunId: z.uuid().nullable().optional().openapi({ description: "The run the criteria were compared with, if any." }),
     createdAt: Timestamp,
   })
   .openapi("Evaluation");

@@ -46,7 +46,7 @@ export function configFromCreate(input: CreateWorkflowInput, defaultModel: strin
     testerModelId: input.testerModelId ?? null,
     testerModelIds: input.testerModelIds ?? null,
     testerTargets: resolveTargets(input, defaultModel),
-    criteria: (input.criteria ?? []).map((c) => ({ criterionText: c.criterionText, isRequired: c.isRequired ?? true })),
+    criteria: (input.criteria ?? []).map(storedCriterion),
     schedule: input.schedule
       ? { cron: input.schedule.cron, timezone: storedTimeZone(input.schedule.timezone), enabled: input.schedule.enabled ?? true }
       : null,
@@ -97,7 +97,7 @@ export function applyUpdate(current: WorkflowConfig, patch: UpdateWorkflowInput,
     );
   }
   if (patch.criteria !== undefined) {
-    next.criteria = patch.criteria.map((c) => ({ criterionText: c.criterionText, isRequired: c.isRequired ?? true }));
+    next.criteria = patch.criteria.map(storedCriterion);
   }
   if (patch.schedule !== undefined) {
     next.schedule = patch.schedule
@@ -109,6 +109,11 @@ export function applyUpdate(current: WorkflowConfig, patch: UpdateWorkflowInput,
   if (patch.toolPolicy) next.toolPolicy = { ...next.toolPolicy, ...definedOnly(patch.toolPolicy) };
   if (patch.metadata !== undefined) next.metadata = patch.metadata;
   return next;
+}
+
+/** A criterion as a version stores it: its text, whether it is required, and its check when it has one. */
+function storedCriterion(c: NonNullable<CreateWorkflowInput["criteria"]>[number]): WorkflowConfig["criteria"][number] {
+  return { criterionText: c.criterionText, isRequired: c.isRequired ?? true, ...(c.check ? { check: c.check } : {}) };
 }
 
 /**
@@ -241,6 +246,14 @@ export async function preflightWorkflow(db: Database, orgId: string, config: Wor
       const isMetadata = path.length === 1 && path[0] === "metadata";
       for (const [key, v] of Object.entries(value)) {
         if (!isMetadata) {
+          // A check's expected arguments are free-form, like metadata: a key must not be a credential, nor hold one.
+          if (path[0] === "criteria" && path[2] === "check" && path[3] === "arguments") {
+            const keyKinds = findCredentials(key);
+            secretIssue(path.join("."), keyKinds); // never echo a key that is a credential
+            if (!keyKinds.length && holdsCredential(key, v)) secretIssue([...path, key].join("."), ["value of a credential-named key"]);
+            secretCheck(v, keyKinds.length ? path : [...path, key]);
+            continue;
+          }
           secretCheck(v, [...path, key]);
           continue;
         }

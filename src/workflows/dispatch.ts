@@ -37,6 +37,8 @@ export interface DispatchRequest {
   scheduleDueAt?: Date;
   /** Set when these runs retry an infrastructure failure of `ofRunId` (the workflow's retryPolicy). */
   retry?: { ofRunId: string; attempt: number };
+  /** Deliver the messages this many seconds from now (a retry's backoff). */
+  delaySeconds?: number;
 }
 
 export interface DispatchResult {
@@ -244,7 +246,7 @@ export async function dispatchRuns(deps: DispatchDeps, req: DispatchRequest): Pr
     newRows.splice(0, newRows.length, ...newRows.filter((r) => stored.has(r.id)));
   }
 
-  const failed = await enqueueRuns(deps, newRows);
+  const failed = await enqueueRuns(deps, newRows, req.delaySeconds);
   const failedIds = new Set(failed.map((r) => r.id));
   const finalNew = newRows.map((r) => (failedIds.has(r.id) ? failed.find((f) => f.id === r.id)! : r));
   return {
@@ -256,11 +258,14 @@ export async function dispatchRuns(deps: DispatchDeps, req: DispatchRequest): Pr
 }
 
 /** Sends one message per run; returns the runs that could not be sent, already failed in D1. */
-export async function enqueueRuns(deps: DispatchDeps, rows: RunRow[]): Promise<RunRow[]> {
+export async function enqueueRuns(deps: DispatchDeps, rows: RunRow[], delaySeconds?: number): Promise<RunRow[]> {
   const failed: RunRow[] = [];
   for (const part of chunk(rows, 100)) {
     try {
-      await deps.queue.sendBatch(part.map((r) => ({ body: { runId: r.id, orgId: r.orgId } satisfies RunMessage, contentType: "json" })));
+      await deps.queue.sendBatch(
+        part.map((r) => ({ body: { runId: r.id, orgId: r.orgId } satisfies RunMessage, contentType: "json" as const })),
+        delaySeconds ? { delaySeconds } : undefined,
+      );
     } catch (err) {
       deps.log.error("queue send failed", { runIds: part.map((r) => r.id), error: errorFields(err) });
       const cause = { classification: "dispatch_failed" as const, error: `The run could not be queued: ${String(err)}` };

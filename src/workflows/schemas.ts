@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { uuidInput } from "../lib/openapi";
 import { RUN_CLASSIFICATION_IDS, RUN_STATUSES, RUN_TRIGGERS } from "../runs/status";
+import { FLAGS_PATTERN, MAX_PATTERN_LENGTH, patternProblem } from "../runner/evaluate/pattern";
 
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 const slug = z.string().regex(SLUG_PATTERN, "Must be a lowercase slug: letters, digits and hyphens, up to 64 characters");
@@ -8,7 +9,8 @@ const modelId = z.string().trim().min(1).max(200).openapi({ example: "claude-son
 
 /** Documented bounds of the execution policies. */
 export const LIMIT_BOUNDS = {
-  timeoutSeconds: { min: 10, max: 3600, default: 300 },
+  // A run must fit one queue consumer invocation (15 minutes of wall clock on Workers), with room to record it.
+  timeoutSeconds: { min: 10, max: 840, default: 300 },
   maxTurns: { min: 1, max: 100, default: 20 },
   maxToolCalls: { min: 1, max: 500, default: 50 },
   maxOutputTokens: { min: 256, max: 64_000, default: 4096 },
@@ -41,10 +43,94 @@ export const TesterTarget = z
   .openapi("TesterTarget");
 export type TesterTargetInput = z.infer<typeof TesterTarget>;
 
+// Deterministic checks a criterion may carry (evaluated by src/runner/evaluate/checks.ts; docs/run-engine.md).
+const checkTool = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .refine((t) => !/[\u0000-\u001f\u007f]/.test(t), "Must not contain control characters")
+  .openapi({ description: "The tool's name as the MCP source lists it.", example: "get-sum" });
+const checkPattern = z.string().min(1, "Must not be empty").max(MAX_PATTERN_LENGTH).openapi({
+  description: `A JavaScript regular expression (a subset: no lookaround, backreferences or nested quantifiers such as \`(a+)+\`), at most ${MAX_PATTERN_LENGTH} characters. It reads the first 64 KiB of the text.`,
+  example: "\\b5\\b",
+});
+const checkFlags = z
+  .string()
+  .regex(FLAGS_PATTERN, "Only the flags i, m, s and u are allowed, each at most once")
+  .optional()
+  .openapi({ description: "Regular expression flags: any of `i`, `m`, `s`, `u`, each at most once.", example: "i" });
+const MAX_CHECK_ARGUMENTS_JSON = 8 * 1024;
+
+/** Reports a pattern that is not valid, not supported, or too complex, on the `pattern` field. */
+function refinePattern(v: { pattern: unknown; flags?: unknown }, ctx: z.RefinementCtx) {
+  if (typeof v.pattern !== "string" || v.pattern.length === 0 || v.pattern.length > MAX_PATTERN_LENGTH) return; // reported already
+  // With bad flags (reported on their own field) the pattern is still checked, with the valid ones.
+  const flags = typeof v.flags === "string" && FLAGS_PATTERN.test(v.flags) ? v.flags : [...new Set(String(v.flags ?? "").replace(/[^imsu]/g, ""))].join("");
+  const problem = patternProblem(v.pattern, flags);
+  if (problem) ctx.addIssue({ code: "custom", path: ["pattern"], message: problem });
+}
+
+export const ToolCalledCheck = z
+  .strictObject({
+    type: z.literal("tool_called"),
+    tool: checkTool,
+    arguments: z
+      .record(z.string().max(200), z.unknown())
+      .refine((a) => JSON.stringify(a).length <= MAX_CHECK_ARGUMENTS_JSON, `At most ${MAX_CHECK_ARGUMENTS_JSON} characters of JSON`)
+      .optional()
+      .openapi({
+        description: "Only calls whose arguments include these: each key given must deep-equal the call's value (other keys are ignored).",
+        example: { a: 2 },
+      }),
+  })
+  .openapi("ToolCalledCheck", { description: "Passes when the tool was called (a call the tool policy refused does not count)." });
+
+export const ToolNotCalledCheck = z
+  .strictObject({ type: z.literal("tool_not_called"), tool: checkTool })
+  .openapi("ToolNotCalledCheck", { description: "Passes when the tool was not called (an attempt the tool policy refused is not a call)." });
+
+export const NoToolErrorsCheck = z
+  .strictObject({ type: z.literal("no_tool_errors") })
+  .openapi("NoToolErrorsCheck", { description: "Passes when no tool call answered an error (refusals by the tool policy are not tool errors)." });
+
+export const AnswerMatchesCheck = z
+  .strictObject({ type: z.literal("answer_matches"), pattern: checkPattern, flags: checkFlags })
+  .superRefine(refinePattern)
+  .openapi("AnswerMatchesCheck", { description: "Passes when the tester's final answer matches the pattern." });
+
+export const ToolResultMatchesCheck = z
+  .strictObject({ type: z.literal("tool_result_matches"), tool: checkTool, pattern: checkPattern, flags: checkFlags })
+  .superRefine(refinePattern)
+  .openapi("ToolResultMatchesCheck", { description: "Passes when the result text of at least one call of the tool matches the pattern." });
+
+export const MaxToolCallsCheck = z
+  .strictObject({
+    type: z.literal("max_tool_calls"),
+    max: z.number().int().min(0).max(500).openapi({ description: "0 to 500.", example: 3 }),
+  })
+  .openapi("MaxToolCallsCheck", { description: "Passes when the run made at most `max` tool calls (refused attempts are not counted)." });
+
+export const CriterionCheck = z
+  .discriminatedUnion("type", [
+    ToolCalledCheck,
+    ToolNotCalledCheck,
+    NoToolErrorsCheck,
+    AnswerMatchesCheck,
+    ToolResultMatchesCheck,
+    MaxToolCallsCheck,
+  ])
+  .openapi("CriterionCheck", {
+    description:
+      "A deterministic check that decides the criterion instead of the judge: `tool_called`, `tool_not_called`, `no_tool_errors`, `answer_matches`, `tool_result_matches` or `max_tool_calls`.",
+  });
+export type CriterionCheck = z.infer<typeof CriterionCheck>;
+
 export const Criterion = z
   .strictObject({
     criterionText: z.string().trim().min(1, "Must not be empty").max(2000),
     isRequired: z.boolean().default(true),
+    check: CriterionCheck.optional(),
   })
   .openapi("Criterion");
 
@@ -190,7 +276,13 @@ export const WorkflowConfigSchema = z
     testerTargets: z.array(
       z.object({ modelId: z.string(), skillMode: z.enum(["none", "skill"]), skillVersionId: z.string().nullable() }),
     ),
-    criteria: z.array(z.object({ criterionText: z.string(), isRequired: z.boolean() })),
+    criteria: z.array(
+      z.object({
+        criterionText: z.string(),
+        isRequired: z.boolean(),
+        check: CriterionCheck.optional(),
+      }),
+    ),
     schedule: z.object({ cron: z.string(), timezone: z.string(), enabled: z.boolean() }).nullable(),
     limits: z.object({
       timeoutSeconds: z.number().int(),

@@ -157,7 +157,7 @@ describe.each(VARIANTS)("an MCP source speaking %s", (_label, fixtureOptions, tr
     expect(byName.echo!.inputSchema).toMatchObject({ type: "object", properties: { text: { type: "string" } }, required: ["text"] });
     expect(byName.add!.annotations).toEqual({ readOnlyHint: true });
     expect(byName.delete_everything!.annotations).toEqual({ readOnlyHint: false, destructiveHint: true });
-    expect(byName.fail!.annotations).toBeUndefined();
+    expect(byName.confirm_action!.annotations).toBeUndefined();
   });
 
   it("calls each tool", async () => {

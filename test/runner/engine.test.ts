@@ -1,0 +1,202 @@
+/**
+ * The run engine end to end: a workflow created over the API, its initial dispatch through the real Queue
+ * binding to the consumer, a real MCP server (test/fixtures/mcp-server.ts, built with the official SDK)
+ * answering every tool call, and the run read back over REST.
+ */
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { RunMessage } from "../../src/env";
+import { processRunBatch } from "../../src/runner/consumer";
+import { executeRun } from "../../src/runner/execute-run";
+import { callJson, createOrg, testContext, type TestOrg } from "../helpers";
+import { createMcpFixture, FIXTURE_URL, PLANTED_SECRETS } from "../fixtures/mcp-server";
+import { captureQueue, createMcpSource, createWorkflow } from "../workflows/fixtures";
+
+const queue = captureQueue();
+
+interface RunBody {
+  id: string;
+  status: string;
+  classification: string | null;
+  error: string | null;
+  mcp: { protocolVersion: string; era: string } | null;
+  cost: { usd: number | null; inputTokens: number | null; outputTokens: number | null };
+  attempt: number;
+  retryOfRunId: string | null;
+}
+interface ToolCallsBody {
+  complete: boolean;
+  toolCalls: Array<{ toolName: string; arguments: unknown; result: unknown; isError: boolean; policyRefused: boolean }>;
+}
+interface EvaluationBody {
+  evaluation: {
+    verdict: string;
+    judgeModelId: string;
+    criteria: Array<{ criterionText: string; passed: boolean; verdict: string; reasoning: string; excerpts: string[]; method: string; baseline?: string }>;
+  } | null;
+}
+
+/** Creates a workflow over the fixture source and runs its initial runs through the consumer. */
+async function runWorkflow(org: TestOrg, body: Record<string, unknown>, fixture = createMcpFixture(), sourceBody: Record<string, unknown> = {}) {
+  const source = await createMcpSource(org, { url: FIXTURE_URL, ...sourceBody });
+  const wf = await createWorkflow(org, { mcpServerId: source.id, testerModelIds: ["armature/scripted"], ...body });
+  const runIds = await deliverAll(org, fixture);
+  return { wf, source, fixture, runIds };
+}
+
+/** Delivers every queued message of this org's runs to the consumer (with the fixture as the network). */
+async function deliverAll(org: TestOrg, fixture: ReturnType<typeof createMcpFixture>) {
+  const listed = await callJson<{ runs: Array<{ id: string; status: string }> }>("/runs?status=queued&pageSize=100", { key: org.ownerKey });
+  const ids = listed.body.runs.map((r) => r.id);
+  const messages = await queue.waitForRuns(ids);
+  const batch = createMessageBatch<RunMessage>(
+    "armature-runs",
+    messages.map((body) => ({ id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body })),
+  );
+  const exec = createExecutionContext();
+  await processRunBatch(batch, testContext({ fetch: fixture.fetch }), executeRun);
+  await getQueueResult(batch, exec);
+  return ids;
+}
+
+async function read(org: TestOrg, runId: string) {
+  const run = await callJson<RunBody>(`/runs/${runId}`, { key: org.ownerKey });
+  const toolCalls = await callJson<ToolCallsBody>(`/runs/${runId}/tool-calls`, { key: org.ownerKey });
+  const evaluation = await callJson<EvaluationBody>(`/runs/${runId}/evaluation`, { key: org.ownerKey });
+  const trace = await callJson<{ spans: Array<{ name: string; kind: string; attributes: Record<string, unknown> }> }>(`/runs/${runId}/trace`, {
+    key: org.ownerKey,
+  });
+  return { run: run.body, toolCalls: toolCalls.body, evaluation: evaluation.body, trace: trace.body, raw: JSON.stringify([run.body, toolCalls.body, evaluation.body, trace.body]) };
+}
+
+describe("a run against a real MCP server", () => {
+  it("passes: the scripted tester makes the calls, deterministic checks and the judge decide, the evidence is readable", async () => {
+    const org = await createOrg();
+    const { runIds } = await runWorkflow(org, {
+      testerPrompt: 'call echo {"text": "hello armature"}\ncall add {"a": 2, "b": 3}',
+      criteria: [
+        { criterionText: "Echo was called with the greeting", check: { type: "tool_called", tool: "echo", arguments: { text: "hello armature" } } },
+        { criterionText: "The sum is reported", check: { type: "answer_matches", pattern: "2\\+3=5" } },
+        { criterionText: "No tool failed", check: { type: "no_tool_errors" } },
+        { criterionText: "The answer says hello armature" },
+      ],
+    });
+    expect(runIds).toHaveLength(1);
+    const { run, toolCalls, evaluation, trace } = await read(org, runIds[0]!);
+    expect(run).toMatchObject({ status: "pass", classification: "all_criteria_met", error: null, attempt: 1 });
+    expect(run.mcp).toEqual({ protocolVersion: "2026-07-28", era: "2026" });
+    expect(run.cost).toEqual({ usd: 0, inputTokens: 0, outputTokens: 0 });
+    expect(toolCalls.complete).toBe(true);
+    expect(toolCalls.toolCalls.map((c) => [c.toolName, c.arguments, c.isError])).toEqual([
+      ["echo", { text: "hello armature" }, false],
+      ["add", { a: 2, b: 3 }, false],
+    ]);
+    expect(evaluation.evaluation!.verdict).toBe("pass");
+    expect(evaluation.evaluation!.criteria.map((c) => [c.method, c.passed])).toEqual([
+      ["check", true],
+      ["check", true],
+      ["check", true],
+      ["judge", true],
+    ]);
+    expect(evaluation.evaluation!.criteria[1]!.excerpts.join(" ")).toContain("2+3=5");
+    const kinds = new Set(trace.spans.map((s) => s.kind));
+    for (const kind of ["run", "mcp.connect", "model", "tool", "judge"]) expect(kinds).toContain(kind);
+    expect(trace.spans.find((s) => s.kind === "run")!.attributes.answer).toContain("2+3=5");
+  });
+
+  it("fails a required criterion, and a later run where it passes is compared with it as the baseline", async () => {
+    const org = await createOrg();
+    const fixture = createMcpFixture();
+    const { wf, runIds } = await runWorkflow(
+      org,
+      {
+        testerPrompt: 'call fail {}',
+        criteria: [{ criterionText: "No tool failed", check: { type: "no_tool_errors" } }],
+      },
+      fixture,
+    );
+    const first = await read(org, runIds[0]!);
+    expect(first.run).toMatchObject({ status: "fail", classification: "required_criteria_failed" });
+    expect(first.toolCalls.toolCalls).toMatchObject([{ toolName: "fail", isError: true }]);
+
+    await callJson(`/workflows/${wf.workflow.id}`, { key: org.ownerKey, method: "PATCH", body: { testerPrompt: 'call echo {"text": "ok"}' } });
+    const dispatched = await callJson<{ runs: Array<{ id: string }> }>(`/workflows/${wf.workflow.id}/runs`, { key: org.ownerKey, body: {} });
+    await deliverAll(org, fixture);
+    const second = await read(org, dispatched.body.runs[0]!.id);
+    expect(second.run).toMatchObject({ status: "pass" });
+    expect(second.evaluation.evaluation!.criteria[0]).toMatchObject({ passed: true, baseline: "fixed" });
+  });
+
+  it("refuses a destructive tool by the default policy before it reaches the source", async () => {
+    const org = await createOrg();
+    const fixture = createMcpFixture();
+    const { runIds } = await runWorkflow(
+      org,
+      {
+        testerPrompt: "call delete_everything {}",
+        criteria: [{ criterionText: "Deleted", check: { type: "tool_called", tool: "delete_everything" } }],
+      },
+      fixture,
+    );
+    const { run, toolCalls } = await read(org, runIds[0]!);
+    expect(run).toMatchObject({ status: "fail", classification: "tool_policy_refused" });
+    expect(toolCalls.toolCalls).toMatchObject([{ toolName: "delete_everything", isError: true, policyRefused: true }]);
+    expect(JSON.stringify(toolCalls.toolCalls[0]!.result)).toContain("allowDestructive");
+    expect(fixture.requests.some((r) => r.rpcMethods.includes("tools/call"))).toBe(false);
+  });
+
+  it("never lets a planted secret or the auth profile's value out through any endpoint", async () => {
+    const org = await createOrg();
+    const fixture = createMcpFixture();
+    const profileSecret = "profile-secret-value-0123456789";
+    const { runIds } = await runWorkflow(
+      org,
+      { testerPrompt: "call dump_env {}", criteria: [{ criterionText: "Environment dumped", check: { type: "tool_called", tool: "dump_env" } }] },
+      fixture,
+      { authProfiles: [{ name: "token", type: "bearer", value: profileSecret }] },
+    );
+    const { run, raw } = await read(org, runIds[0]!);
+    expect(run.status).toBe("pass");
+    for (const secret of [...PLANTED_SECRETS, profileSecret]) expect(raw).not.toContain(secret);
+    expect(raw).toContain("[REDACTED]");
+    // The profile did reach the source, as its header.
+    expect(fixture.requests.some((r) => r.headers.authorization === `Bearer ${profileSecret}`)).toBe(true);
+  });
+
+  it("ends model_not_configured at once when the tester model's provider has no key", async () => {
+    const org = await createOrg();
+    const { runIds } = await runWorkflow(org, { testerModelIds: ["claude-sonnet-4"], criteria: [] });
+    const { run } = await read(org, runIds[0]!);
+    expect(run).toMatchObject({ status: "fail", classification: "model_not_configured" });
+    expect(run.error).toContain("ANTHROPIC_API_KEY");
+  });
+
+  it("ends mcp_address_refused for a source on a private address", async () => {
+    const org = await createOrg();
+    const { runIds } = await runWorkflow(org, { criteria: [] }, createMcpFixture(), { url: "http://10.0.0.8/mcp" });
+    const { run } = await read(org, runIds[0]!);
+    expect(run).toMatchObject({ status: "fail", classification: "mcp_address_refused" });
+  });
+
+  it("ends mcp_connection_failed when the source is down, keeping the evidence", async () => {
+    const org = await createOrg();
+    const down = { ...createMcpFixture(), fetch: (async () => new Response("unavailable", { status: 503 })) as typeof fetch };
+    const { runIds } = await runWorkflow(org, { criteria: [] }, down);
+    const { run, trace } = await read(org, runIds[0]!);
+    expect(run).toMatchObject({ status: "fail", classification: "mcp_connection_failed" });
+    expect(trace.spans.some((s) => s.kind === "mcp.connect")).toBe(true);
+  });
+
+  it("ends limit_exceeded when maxToolCalls stops the tester, naming the limit and keeping the calls", async () => {
+    const org = await createOrg();
+    const { runIds } = await runWorkflow(org, {
+      testerPrompt: 'call echo {"text": "1"}\ncall echo {"text": "2"}\ncall echo {"text": "3"}',
+      limits: { maxToolCalls: 2 },
+      criteria: [],
+    });
+    const { run, toolCalls } = await read(org, runIds[0]!);
+    expect(run).toMatchObject({ status: "fail", classification: "limit_exceeded" });
+    expect(run.error).toContain("maxToolCalls");
+    expect(toolCalls.toolCalls).toHaveLength(2);
+  });
+});
