@@ -4,6 +4,8 @@
  * source, create a workflow on the default model, poll its run until it is terminal, and check that the
  * evaluation explains the verdict and that the tool calls really happened. Exits 1 with a reason otherwise.
  */
+export {};
+
 const [api, key, mcpUrl] = process.argv.slice(2);
 if (!api || !key || !mcpUrl) {
   console.error("usage: smoke-run <api-base> <api-key> <mcp-url>");
