@@ -1,7 +1,7 @@
 import type { AppContext } from "../context";
 import { errorFields } from "../lib/logger";
 import { redactValue } from "../lib/redaction";
-import { findModel } from "../models/catalog";
+import { findModel, modelCostUsd } from "../models/catalog";
 import { finishRun, type RunOutcome, type RunRow } from "../runs/lifecycle";
 import type { StoredEvaluation } from "../runs/records";
 import type { RunClassification } from "../runs/status";
@@ -28,13 +28,33 @@ const LIMIT_NAMES = {
   maxCostUsd: "maxCostUsd",
 } as const;
 
-/** The judge of this deployment: ARMATURE_DEFAULT_JUDGE_MODEL, else the offline heuristic. */
+/**
+ * The judge of this deployment: ARMATURE_DEFAULT_JUDGE_MODEL, else the offline heuristic. A model judge is
+ * resolved when a criterion first needs it (a run whose criteria all have checks never does), and a provider
+ * this deployment has not configured is the judge failing: `judge_error`, naming what is missing, with the
+ * run's evidence kept (`model_not_configured` is the tester model's).
+ */
 function judgeFor(ctx: AppContext, secrets: string[]): Judge {
   const id = ctx.config.defaultJudgeModel;
   if (!id || id === HEURISTIC_JUDGE_ID || id === "armature/scripted") return createHeuristicJudge();
-  const resolved = resolveTesterModel(id, ctx.env, { fetch: ctx.fetch });
-  secrets.push(...resolved.secrets);
-  return createModelJudge(resolved.model, { id, secrets: resolved.secrets });
+  let judge: Judge | null = null;
+  return {
+    id,
+    judge(criterion, evidence) {
+      if (!judge) {
+        let resolved: ReturnType<typeof resolveTesterModel>;
+        try {
+          resolved = resolveTesterModel(id, ctx.env, { fetch: ctx.fetch });
+        } catch (err) {
+          if (err instanceof RunFailure) throw new RunFailure("judge_error", err.message.replace(/^Tester model/, "The judge model"));
+          throw err;
+        }
+        secrets.push(...resolved.secrets);
+        judge = createModelJudge(resolved.model, { id, secrets: resolved.secrets });
+      }
+      return judge.judge(criterion, evidence);
+    },
+  };
 }
 
 /**
@@ -54,7 +74,11 @@ export async function executeRun(ctx: AppContext, run: RunRow): Promise<void> {
     attempt: run.attempt,
   });
   const timeoutMs = Math.min(run.timeoutSeconds, LIMIT_BOUNDS.timeoutSeconds.max) * 1000;
-  const deadline = AbortSignal.timeout(Math.max(1_000, timeoutMs - FINISH_MARGIN_MS));
+  // Aborted with the run's failure, so the parts that stop on it (the agent, the MCP session) end with it
+  // and keep their evidence.
+  const deadlineController = new AbortController();
+  const deadlineTimer = setTimeout(() => deadlineController.abort(timeoutFailure(run)), Math.max(1_000, timeoutMs - FINISH_MARGIN_MS));
+  const deadline = deadlineController.signal;
   const secrets: string[] = [];
   let session: McpSession | null = null;
   let agent: AgentResult | null = null;
@@ -62,6 +86,7 @@ export async function executeRun(ctx: AppContext, run: RunRow): Promise<void> {
   let outcome: RunOutcome;
   let evaluation: StoredEvaluation | null = null;
   let retryable = false;
+  let judged: { modelId: string; inputTokens: number; outputTokens: number } | null = null;
 
   try {
     const setup = await loadRunSetup(ctx, run);
@@ -124,6 +149,7 @@ export async function executeRun(ctx: AppContext, run: RunRow): Promise<void> {
     });
     trace.end(judgeSpan, { attributes: { judge: result.judgeModelId, verdict: result.verdict } });
     evaluation = toStoredEvaluation(result);
+    judged = { modelId: result.judgeModelId, ...result.judgeUsage };
     outcome = { status: result.verdict, classification: result.classification };
   } catch (err) {
     const failure = asRunFailure(err, deadline, run);
@@ -131,19 +157,22 @@ export async function executeRun(ctx: AppContext, run: RunRow): Promise<void> {
     outcome = { status: "fail", classification: failure.classification, error: failure.message };
     retryable = INFRASTRUCTURE.has(failure.classification);
   } finally {
+    clearTimeout(deadlineTimer);
     await session?.close().catch(() => {});
   }
 
   trace.closeAll(outcome.error ?? undefined);
-  const model = findModel(run.modelId);
+  // The run's cost: the tester's tokens and the judge's, each at its model's catalog price.
   const usage = agent?.usage;
+  const judgeModel = judged ? findModel(judged.modelId) : undefined;
+  const judgeUsd = judged && judgeModel ? modelCostUsd(judgeModel, judged.inputTokens, judged.outputTokens) : 0;
   outcome.cost = usage
     ? {
-        usd: agent!.costUsd,
-        inputTokens: usage.inputTokens,
-        outputTokens: usage.outputTokens,
+        usd: agent!.costUsd + judgeUsd,
+        inputTokens: usage.inputTokens + (judged?.inputTokens ?? 0),
+        outputTokens: usage.outputTokens + (judged?.outputTokens ?? 0),
       }
-    : { usd: model ? 0 : null, inputTokens: null, outputTokens: null };
+    : { usd: findModel(run.modelId) ? 0 : null, inputTokens: null, outputTokens: null };
   // One redaction policy, before anything is stored (and again on every read): the source's auth secret and
   // the provider keys by exact value, and every credential shape.
   outcome.error = outcome.error ? redactValue(outcome.error, secrets) : null;
@@ -171,11 +200,13 @@ const INFRASTRUCTURE = new Set<RunClassification>([
   "internal_error",
 ]);
 
+function timeoutFailure(run: RunRow): RunFailure {
+  return new RunFailure("run_timeout", `The run exceeded its time limit of ${run.timeoutSeconds} seconds; the evidence up to then is kept`);
+}
+
 function asRunFailure(err: unknown, deadline: AbortSignal, run: RunRow): RunFailure {
   if (err instanceof RunFailure) return err;
-  if (deadline.aborted) {
-    return new RunFailure("run_timeout", `The run exceeded its time limit of ${run.timeoutSeconds} seconds; the evidence up to then is kept`);
-  }
+  if (deadline.aborted) return timeoutFailure(run);
   return new RunFailure("internal_error", "The run failed on an internal error; the evidence up to then is kept");
 }
 

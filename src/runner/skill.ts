@@ -20,9 +20,11 @@ export async function resolveSkill(session: McpSession, skillVersionId: string, 
     trace.end(span, { error: "not published" });
     throw new RunFailure("skill_not_found", `The MCP source does not publish the skill '${ref}' (skills/list)`);
   }
-  if (digest && found.digest.toLowerCase() !== digest) {
+  // The source's digest is `sha256:<hex>` (the skills extension's form); the pin holds the hex alone.
+  const served = found.digest.toLowerCase().replace(/^sha256:/, "");
+  if (digest && served !== digest) {
     trace.end(span, { error: "digest changed", attributes: { digest: found.digest } });
-    throw new RunFailure("skill_changed", `The skill '${ref}' is pinned to sha256:${digest} but the source now serves sha256:${found.digest}`);
+    throw new RunFailure("skill_changed", `The skill '${ref}' is pinned to sha256:${digest} but the source now serves sha256:${served}`);
   }
   trace.end(span, { attributes: { digest: found.digest, uri: found.skill.uri } });
   return { text: found.text, digest: found.digest };

@@ -379,7 +379,14 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
       trace.end(modelSpan, { error: errorText(err) });
       modelSpan = null;
     }
-    if (options.signal?.aborted) throw options.signal.reason ?? err;
+    if (options.signal?.aborted) {
+      // The signal's reason ends the agent; a RunFailure reason (the run's timeout) keeps the evidence so far.
+      const reason: unknown = options.signal.reason ?? err;
+      if (reason instanceof RunFailure && !(reason instanceof AgentFailure)) {
+        throw new AgentFailure(reason.classification, reason.message, { answer: "", ...result(), stoppedBy });
+      }
+      throw reason;
+    }
     const failure = fatal ?? err;
     if (failure instanceof RunFailure) {
       if (failure instanceof AgentFailure) throw failure;
