@@ -3,71 +3,14 @@
  * binding to the consumer, a real MCP server (test/fixtures/mcp-server.ts, built with the official SDK)
  * answering every tool call, and the run read back over REST.
  */
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { RunMessage } from "../../src/env";
-import { processRunBatch } from "../../src/runner/consumer";
-import { executeRun } from "../../src/runner/execute-run";
-import { callJson, createOrg, testContext, type TestOrg } from "../helpers";
-import { createMcpFixture, FIXTURE_URL, PLANTED_SECRETS } from "../fixtures/mcp-server";
-import { captureQueue, createMcpSource, createWorkflow } from "../workflows/fixtures";
+import { callJson, createOrg } from "../helpers";
+import { createMcpFixture, PLANTED_SECRETS } from "../fixtures/mcp-server";
+import { captureQueue } from "../workflows/fixtures";
+import { downSource, engineHarness } from "./engine-harness";
 
 const queue = captureQueue();
-
-interface RunBody {
-  id: string;
-  status: string;
-  classification: string | null;
-  error: string | null;
-  mcp: { protocolVersion: string; era: string } | null;
-  cost: { usd: number | null; inputTokens: number | null; outputTokens: number | null };
-  attempt: number;
-  retryOfRunId: string | null;
-}
-interface ToolCallsBody {
-  complete: boolean;
-  toolCalls: Array<{ toolName: string; arguments: unknown; result: unknown; isError: boolean; policyRefused: boolean }>;
-}
-interface EvaluationBody {
-  evaluation: {
-    verdict: string;
-    judgeModelId: string;
-    criteria: Array<{ criterionText: string; passed: boolean; verdict: string; reasoning: string; excerpts: string[]; method: string; baseline?: string }>;
-  } | null;
-}
-
-/** Creates a workflow over the fixture source and runs its initial runs through the consumer. */
-async function runWorkflow(org: TestOrg, body: Record<string, unknown>, fixture = createMcpFixture(), sourceBody: Record<string, unknown> = {}) {
-  const source = await createMcpSource(org, { url: FIXTURE_URL, ...sourceBody });
-  const wf = await createWorkflow(org, { mcpServerId: source.id, testerModelIds: ["armature/scripted"], ...body });
-  const runIds = await deliverAll(org, fixture);
-  return { wf, source, fixture, runIds };
-}
-
-/** Delivers every queued message of this org's runs to the consumer (with the fixture as the network). */
-async function deliverAll(org: TestOrg, fixture: ReturnType<typeof createMcpFixture>) {
-  const listed = await callJson<{ runs: Array<{ id: string; status: string }> }>("/runs?status=queued&pageSize=100", { key: org.ownerKey });
-  const ids = listed.body.runs.map((r) => r.id);
-  const messages = await queue.waitForRuns(ids);
-  const batch = createMessageBatch<RunMessage>(
-    "armature-runs",
-    messages.map((body) => ({ id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body })),
-  );
-  const exec = createExecutionContext();
-  await processRunBatch(batch, testContext({ fetch: fixture.fetch }), executeRun);
-  await getQueueResult(batch, exec);
-  return ids;
-}
-
-async function read(org: TestOrg, runId: string) {
-  const run = await callJson<RunBody>(`/runs/${runId}`, { key: org.ownerKey });
-  const toolCalls = await callJson<ToolCallsBody>(`/runs/${runId}/tool-calls`, { key: org.ownerKey });
-  const evaluation = await callJson<EvaluationBody>(`/runs/${runId}/evaluation`, { key: org.ownerKey });
-  const trace = await callJson<{ spans: Array<{ name: string; kind: string; attributes: Record<string, unknown> }> }>(`/runs/${runId}/trace`, {
-    key: org.ownerKey,
-  });
-  return { run: run.body, toolCalls: toolCalls.body, evaluation: evaluation.body, trace: trace.body, raw: JSON.stringify([run.body, toolCalls.body, evaluation.body, trace.body]) };
-}
+const { runWorkflow, deliverQueued, read } = engineHarness(queue);
 
 describe("a run against a real MCP server", () => {
   it("passes: the scripted tester makes the calls, deterministic checks and the judge decide, the evidence is readable", async () => {
@@ -82,26 +25,26 @@ describe("a run against a real MCP server", () => {
       ],
     });
     expect(runIds).toHaveLength(1);
-    const { run, toolCalls, evaluation, trace } = await read(org, runIds[0]!);
+    const { run, toolCalls, evaluation, spans, bodies } = await read(org, runIds[0]!);
     expect(run).toMatchObject({ status: "pass", classification: "all_criteria_met", error: null, attempt: 1 });
     expect(run.mcp).toEqual({ protocolVersion: "2026-07-28", era: "2026" });
     expect(run.cost).toEqual({ usd: 0, inputTokens: 0, outputTokens: 0 });
-    expect(toolCalls.complete).toBe(true);
-    expect(toolCalls.toolCalls.map((c) => [c.toolName, c.arguments, c.isError])).toEqual([
+    expect(bodies.toolCalls.complete).toBe(true);
+    expect(toolCalls.map((c) => [c.toolName, c.arguments, c.isError])).toEqual([
       ["echo", { text: "hello armature" }, false],
       ["add", { a: 2, b: 3 }, false],
     ]);
-    expect(evaluation.evaluation!.verdict).toBe("pass");
-    expect(evaluation.evaluation!.criteria.map((c) => [c.method, c.passed])).toEqual([
+    expect(evaluation!.verdict).toBe("pass");
+    expect(evaluation!.criteria.map((c) => [c.method, c.passed])).toEqual([
       ["check", true],
       ["check", true],
       ["check", true],
       ["judge", true],
     ]);
-    expect(evaluation.evaluation!.criteria[1]!.excerpts.join(" ")).toContain("2+3=5");
-    const kinds = new Set(trace.spans.map((s) => s.kind));
+    expect(evaluation!.criteria[1]!.excerpts.join(" ")).toContain("2+3=5");
+    const kinds = new Set(spans.map((s) => s.kind));
     for (const kind of ["run", "mcp.connect", "model", "tool", "judge"]) expect(kinds).toContain(kind);
-    expect(trace.spans.find((s) => s.kind === "run")!.attributes.answer).toContain("2+3=5");
+    expect(spans.find((s) => s.kind === "run")!.attributes.answer).toContain("2+3=5");
   });
 
   it("fails a required criterion, and a later run where it passes is compared with it as the baseline", async () => {
@@ -117,14 +60,14 @@ describe("a run against a real MCP server", () => {
     );
     const first = await read(org, runIds[0]!);
     expect(first.run).toMatchObject({ status: "fail", classification: "required_criteria_failed" });
-    expect(first.toolCalls.toolCalls).toMatchObject([{ toolName: "fail", isError: true }]);
+    expect(first.toolCalls).toMatchObject([{ toolName: "fail", isError: true }]);
 
     await callJson(`/workflows/${wf.workflow.id}`, { key: org.ownerKey, method: "PATCH", body: { testerPrompt: 'call echo {"text": "ok"}' } });
     const dispatched = await callJson<{ runs: Array<{ id: string }> }>(`/workflows/${wf.workflow.id}/runs`, { key: org.ownerKey, body: {} });
-    await deliverAll(org, fixture);
+    await deliverQueued(org, fixture);
     const second = await read(org, dispatched.body.runs[0]!.id);
     expect(second.run).toMatchObject({ status: "pass" });
-    expect(second.evaluation.evaluation!.criteria[0]).toMatchObject({ passed: true, baseline: "fixed" });
+    expect(second.evaluation!.criteria[0]).toMatchObject({ passed: true, baseline: "fixed" });
   });
 
   it("refuses a destructive tool by the default policy before it reaches the source", async () => {
@@ -140,8 +83,8 @@ describe("a run against a real MCP server", () => {
     );
     const { run, toolCalls } = await read(org, runIds[0]!);
     expect(run).toMatchObject({ status: "fail", classification: "tool_policy_refused" });
-    expect(toolCalls.toolCalls).toMatchObject([{ toolName: "delete_everything", isError: true, policyRefused: true }]);
-    expect(JSON.stringify(toolCalls.toolCalls[0]!.result)).toContain("allowDestructive");
+    expect(toolCalls).toMatchObject([{ toolName: "delete_everything", isError: true, policyRefused: true }]);
+    expect(JSON.stringify(toolCalls[0]!.result)).toContain("allowDestructive");
     expect(fixture.requests.some((r) => r.rpcMethods.includes("tools/call"))).toBe(false);
   });
 
@@ -155,7 +98,8 @@ describe("a run against a real MCP server", () => {
       fixture,
       { authProfiles: [{ name: "token", type: "bearer", value: profileSecret }] },
     );
-    const { run, raw } = await read(org, runIds[0]!);
+    const { run, bodies } = await read(org, runIds[0]!);
+    const raw = JSON.stringify(bodies);
     expect(run.status).toBe("pass");
     for (const secret of [...PLANTED_SECRETS, profileSecret]) expect(raw).not.toContain(secret);
     expect(raw).toContain("[REDACTED]");
@@ -180,11 +124,10 @@ describe("a run against a real MCP server", () => {
 
   it("ends mcp_connection_failed when the source is down, keeping the evidence", async () => {
     const org = await createOrg();
-    const down = { ...createMcpFixture(), fetch: (async () => new Response("unavailable", { status: 503 })) as typeof fetch };
-    const { runIds } = await runWorkflow(org, { criteria: [] }, down);
-    const { run, trace } = await read(org, runIds[0]!);
+    const { runIds } = await runWorkflow(org, { criteria: [] }, downSource());
+    const { run, spans } = await read(org, runIds[0]!);
     expect(run).toMatchObject({ status: "fail", classification: "mcp_connection_failed" });
-    expect(trace.spans.some((s) => s.kind === "mcp.connect")).toBe(true);
+    expect(spans.some((s) => s.kind === "mcp.connect")).toBe(true);
   });
 
   it("ends limit_exceeded when maxToolCalls stops the tester, naming the limit and keeping the calls", async () => {
@@ -197,6 +140,6 @@ describe("a run against a real MCP server", () => {
     const { run, toolCalls } = await read(org, runIds[0]!);
     expect(run).toMatchObject({ status: "fail", classification: "limit_exceeded" });
     expect(run.error).toContain("maxToolCalls");
-    expect(toolCalls.toolCalls).toHaveLength(2);
+    expect(toolCalls).toHaveLength(2);
   });
 });

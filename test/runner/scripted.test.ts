@@ -11,42 +11,12 @@ import {
   promptValues,
   words,
 } from "../../src/runner/agent/scripted";
-import type { McpToolInfo, ToolCallOutcome, TraceRecorder } from "../../src/runner/types";
+import type { McpToolInfo, ToolCallOutcome } from "../../src/runner/types";
+import { fakeTrace } from "./fake-trace";
 
 // ---------------------------------------------------------------------------------------------------------
 // Fakes: the trace and the MCP side.
 
-interface Span {
-  id: string;
-  name: string;
-  kind: string;
-  parentId: string | null;
-  attributes: Record<string, unknown>;
-  error?: string;
-  ended: boolean;
-}
-
-function fakeTrace() {
-  const spans: Span[] = [];
-  const events: Array<{ spanId: string; name: string; attributes?: Record<string, unknown> }> = [];
-  const trace: TraceRecorder = {
-    start(name, kind, parentId, attributes = {}) {
-      const id = `s${spans.length + 1}`;
-      spans.push({ id, name, kind, parentId, attributes: { ...attributes }, ended: false });
-      return id;
-    },
-    end(id, update) {
-      const span = spans.find((s) => s.id === id)!;
-      span.ended = true;
-      Object.assign(span.attributes, update?.attributes ?? {});
-      if (update?.error) span.error = update.error;
-    },
-    event(spanId, name, attributes) {
-      events.push({ spanId, name, ...(attributes ? { attributes } : {}) });
-    },
-  };
-  return { trace, spans, events };
-}
 
 const text = (t: string, isError = false): ToolCallOutcome => ({ content: [{ type: "text", text: t }], isError, text: t });
 
