@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { ROLES } from "../auth/roles";
 import { RUN_CLASSIFICATION_IDS, RUN_STATUSES, RUN_TRIGGERS } from "../runs/status";
 import type { WorkflowConfig } from "../workflows/schemas";
 
@@ -22,7 +23,7 @@ export const apiKeys = sqliteTable(
       .notNull()
       .references(() => organizations.id),
     name: text("name").notNull(),
-    role: text("role", { enum: ["viewer", "editor", "admin", "owner"] }).notNull(),
+    role: text("role", { enum: ROLES }).notNull(),
     /** HMAC-SHA-256 of the secret under the pepper named by hashVersion, base64url. */
     secretHash: text("secret_hash").notNull(),
     hashVersion: integer("hash_version").notNull(),
@@ -243,4 +244,156 @@ export const scheduleTicks = sqliteTable(
     createdAt: timestamp("created_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.workflowId, t.dueAt] })],
+);
+
+// ---------------------------------------------------------------------------------------------------------
+// MCP Analytics (insights): raw events as MCP sources send them, and the aggregates every read is served from.
+// docs/insights.md says how each aggregate is derived.
+
+/** One usage event, as the client sent it; `id` is the client's, unique per organization (retries are ignored). */
+export const insightEvents = sqliteTable(
+  "insight_events",
+  {
+    orgId: text("org_id").notNull(),
+    id: text("id").notNull(),
+    sessionId: text("session_id").notNull(),
+    mcpServerId: text("mcp_server_id"),
+    type: text("type", {
+      enum: ["session_start", "tool_call", "search", "log", "feedback", "session_end", "tools_list"],
+    }).notNull(),
+    occurredAt: timestamp("occurred_at").notNull(),
+    ingestedAt: timestamp("ingested_at").notNull(),
+    clientName: text("client_name"),
+    clientVersion: text("client_version"),
+    intent: text("intent"),
+    toolName: text("tool_name"),
+    query: text("query"),
+    resultCount: integer("result_count"),
+    isError: integer("is_error", { mode: "boolean" }).notNull().default(false),
+    rating: text("rating", { enum: ["positive", "negative"] }),
+    /** The type's other fields (arguments, result, durationMs, level, message, comment, toolNames), redacted. */
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.orgId, t.id] }),
+    index("insight_events_session_idx").on(t.orgId, t.sessionId, t.occurredAt),
+    index("insight_events_occurred_idx").on(t.occurredAt),
+  ],
+);
+
+/** A session's aggregate, recomputed from its events whenever events of it arrive. */
+export const insightSessions = sqliteTable(
+  "insight_sessions",
+  {
+    orgId: text("org_id").notNull(),
+    id: text("id").notNull(),
+    mcpServerId: text("mcp_server_id"),
+    clientName: text("client_name"),
+    clientVersion: text("client_version"),
+    startedAt: timestamp("started_at").notNull(),
+    lastEventAt: timestamp("last_event_at").notNull(),
+    events: integer("events").notNull(),
+    toolCalls: integer("tool_calls").notNull(),
+    toolErrors: integer("tool_errors").notNull(),
+    searches: integer("searches").notNull(),
+    failedSearches: integer("failed_searches").notNull(),
+    negativeFeedback: integer("negative_feedback").notNull(),
+    /** 0 to 1, from the documented signals. */
+    frustration: real("frustration").notNull(),
+    /** The derivation's details: signals, intents, failed queries, views (all, high_frustration, repeat, flagged). */
+    summary: text("summary", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.id] }), index("insight_sessions_org_started_idx").on(t.orgId, t.startedAt)],
+);
+
+/** Per organization, source and hour: the overview's sums, recomputed from the sessions that started in the hour. */
+export const insightBuckets = sqliteTable(
+  "insight_buckets",
+  {
+    orgId: text("org_id").notNull(),
+    /** The source, or "" for events without one. */
+    mcpServerId: text("mcp_server_id").notNull(),
+    bucketStart: timestamp("bucket_start").notNull(),
+    sessions: integer("sessions").notNull(),
+    toolCalls: integer("tool_calls").notNull(),
+    toolErrors: integer("tool_errors").notNull(),
+    searches: integer("searches").notNull(),
+    failedSearches: integer("failed_searches").notNull(),
+    frustrationSum: real("frustration_sum").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.mcpServerId, t.bucketStart] })],
+);
+
+/** A recurring intent: a stable id, label and flags, whatever events arrive later. */
+export const insightTopics = sqliteTable(
+  "insight_topics",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull(),
+    /** The grouping key of its intents (docs/insights.md). */
+    key: text("key").notNull(),
+    label: text("label").notNull(),
+    isUnmetDemand: integer("is_unmet_demand", { mode: "boolean" }).notNull().default(false),
+    archived: integer("archived", { mode: "boolean" }).notNull().default(false),
+    createdAt: timestamp("created_at").notNull(),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("insight_topics_org_key_uq").on(t.orgId, t.key)],
+);
+
+/** Which sessions a topic's intents occurred in (volume, frustration and trend per window come from here). */
+export const insightTopicSessions = sqliteTable(
+  "insight_topic_sessions",
+  {
+    orgId: text("org_id").notNull(),
+    topicId: text("topic_id").notNull(),
+    sessionId: text("session_id").notNull(),
+    startedAt: timestamp("started_at").notNull(),
+    frustration: real("frustration").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.topicId, t.sessionId] }), index("insight_topic_sessions_org_idx").on(t.orgId, t.topicId, t.startedAt)],
+);
+
+/** Failed searches grouped by normalized query (and source). */
+export const insightSearchClusters = sqliteTable(
+  "insight_search_clusters",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull(),
+    mcpServerId: text("mcp_server_id").notNull(),
+    key: text("key").notNull(),
+    /** The query as first seen, for display. */
+    query: text("query").notNull(),
+    createdAt: timestamp("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("insight_search_clusters_org_key_uq").on(t.orgId, t.mcpServerId, t.key)],
+);
+
+/** Each failed search of a cluster (count, distinct sessions, first and last seen per window). */
+export const insightSearchMisses = sqliteTable(
+  "insight_search_misses",
+  {
+    orgId: text("org_id").notNull(),
+    clusterId: text("cluster_id").notNull(),
+    eventId: text("event_id").notNull(),
+    sessionId: text("session_id").notNull(),
+    occurredAt: timestamp("occurred_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.eventId] }), index("insight_search_misses_cluster_idx").on(t.orgId, t.clusterId, t.occurredAt)],
+);
+
+/** Per source, tool and day: how often it was offered (tools_list) and called, for "offered but never called". */
+export const insightToolDays = sqliteTable(
+  "insight_tool_days",
+  {
+    orgId: text("org_id").notNull(),
+    mcpServerId: text("mcp_server_id").notNull(),
+    toolName: text("tool_name").notNull(),
+    day: timestamp("day").notNull(),
+    offered: integer("offered").notNull(),
+    calls: integer("calls").notNull(),
+    errors: integer("errors").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.mcpServerId, t.toolName, t.day] })],
 );

@@ -45,6 +45,8 @@ export interface Operation<
   tag: OperationTag;
   /** The lowest role allowed to call it. */
   role: Role;
+  /** When set, exactly these roles may call it (ingestion: `ingest` and editor and above, not viewer). */
+  roles?: readonly Role[];
   /** An organization feature it needs, if any. */
   feature?: Feature;
   /** True when it changes nothing (MCP `readOnlyHint`). */
@@ -69,9 +71,10 @@ export function defineOperation<
 }
 
 /** 403 unless the caller's role and organization allow the operation. */
-export function checkAccess(op: Pick<Operation, "role" | "feature">, principal: OperationContext["principal"]): void {
-  if (!hasRole(principal.role, op.role)) {
-    throw new ApiError("forbidden", `This operation requires the ${op.role} role or higher; the key has ${principal.role}`);
+export function checkAccess(op: Pick<Operation, "role" | "roles" | "feature">, principal: OperationContext["principal"]): void {
+  if (op.roles ? !op.roles.includes(principal.role) : !hasRole(principal.role, op.role)) {
+    const needed = op.roles ? `one of the roles ${op.roles.join(", ")}` : `the ${op.role} role or higher`;
+    throw new ApiError("forbidden", `This operation requires ${needed}; the key has ${principal.role}`);
   }
   if (op.feature && !principal.org.features.includes(op.feature)) {
     throw new ApiError("feature_disabled", `${FEATURES[op.feature]} is not enabled for this organization`);

@@ -61,6 +61,7 @@ function routeOf(b: RestBinding) {
     summary: op.summary,
     ...(op.description ? { description: op.description } : {}),
     "x-armature-role": op.role,
+    ...(op.roles ? { "x-armature-roles": [...op.roles] } : {}),
     ...(op.feature ? { "x-armature-feature": op.feature } : {}),
     // Before validation: a caller without access learns nothing about the input.
     middleware: [accessCheck(op), ...(body ? [checkJsonBody(!bodyRequired)] : [])],

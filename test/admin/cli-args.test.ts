@@ -87,7 +87,7 @@ describe("admin CLI arguments", () => {
     [["org", "features", "acme", "--enable", "time-travel"], "error: Unknown feature 'time-travel': known features are mcp-analytics", "org features <slug>"],
     [["key", "create", "--org", "acme"], "error: Missing --role", "key create --org <slug> --role"],
     [["key", "create", "--role", "owner"], "error: Missing --org", "key create --org <slug> --role"],
-    [["key", "create", "--org", "acme", "--role", "root"], "error: Unknown role 'root': use one of viewer, editor, admin, owner", "key create"],
+    [["key", "create", "--org", "acme", "--role", "root"], "error: Unknown role 'root': use one of ingest, viewer, editor, admin, owner", "key create"],
     [["key", "create", "--org", "acme", "--role", "owner", "--role", "viewer"], "error: --role given more than once", "key create"],
     [["key", "create", "--org", "acme", "--role", "owner", "--expires-in-days", "0"], "error: Invalid --expires-in-days '0'", "key create"],
     [["key", "create", "--org", "acme", "--role", "owner", "--expires-in-days", "1.5"], "error: Invalid --expires-in-days '1.5'", "key create"],
