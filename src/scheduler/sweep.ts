@@ -9,6 +9,7 @@ import { errorFields } from "../lib/logger";
 import type { AppContext } from "../context";
 import { nextDueAt } from "../workflows/schedule";
 import { getWorkflow } from "../workflows/store";
+import { INSIGHT_EVENT_RETENTION_MS, pruneInsightEvents } from "../insights/rollup";
 
 /** A queued run whose message has not been picked up for this long is sent again. */
 export const QUEUE_STALE_MS = 10 * 60_000;
@@ -144,4 +145,6 @@ async function purgeExpired({ db, now: clock }: SweepDeps) {
     .delete(scheduleTicks)
     .where(lt(scheduleTicks.createdAt, new Date(now.getTime() - 7 * IDEMPOTENCY_WINDOW_MS)))
     .run();
+  // Raw insight events past their retention (docs/insights.md); the aggregates built from them stay.
+  await pruneInsightEvents({ db }, new Date(now.getTime() - INSIGHT_EVENT_RETENTION_MS));
 }

@@ -1,0 +1,291 @@
+import { and, asc, eq, inArray } from "drizzle-orm";
+import type { AppContext } from "../context";
+import { insightEvents, insightSessions } from "../db/schema";
+import { chunk } from "../lib/d1";
+import { orderEvents, searchKey, summarizeSession, topicKey, topicLabel, type DeriveEvent, type SessionAggregate } from "./derive";
+
+// Keeps the insights aggregates current (docs/insights.md, "What is derived"). Every aggregate is recomputed from
+// its sources, never incremented, so a rollup can run twice, late, or concurrently with another and the last one
+// to write leaves the same rows as a single run over all events.
+
+/** A session's summary reads at most this many of its events (the first ones, by time); later ones are not read. */
+export const MAX_SESSION_EVENTS = 2000;
+/** Raw events are kept this long; the aggregates stay (pruneInsightEvents, from the scheduled sweep). */
+export const INSIGHT_EVENT_RETENTION_MS = 30 * 24 * 3600_000;
+/** Raw events deleted per statement by the pruning, so one sweep stays short; the rest go at the next sweep. */
+const PRUNE_BATCH = 5000;
+/** Sessions whose events are read in one D1 batch. */
+const SESSIONS_PER_READ = 20;
+const HOUR_MS = 3600_000;
+const DAY_MS = 24 * HOUR_MS;
+/** D1 binds at most 100 parameters per statement. */
+const MAX_PARAMS = 100;
+/** Misses per insert statement: 2 parameters each, plus 4. */
+const MISSES_PER_INSERT = 45;
+
+type RollupDeps = Pick<AppContext, "db" | "now" | "log">;
+
+const hourOf = (d: Date) => Math.floor(d.getTime() / HOUR_MS) * HOUR_MS;
+const dayOf = (d: Date) => Math.floor(d.getTime() / DAY_MS) * DAY_MS;
+
+/**
+ * Recomputes the aggregates of these sessions of the organization from their events: the `insight_sessions` rows,
+ * the topics and topic links, the failed-search clusters and misses, the hourly buckets the sessions are (or were)
+ * in, and the tool days their tool calls and tool lists fall on. Sessions without events are left as they are.
+ */
+export async function rollupSessions(ctx: RollupDeps, orgId: string, sessionIds: string[]): Promise<void> {
+  const ids = [...new Set(sessionIds)];
+  if (!ids.length) return;
+  const { db } = ctx;
+  const d1 = db.$client;
+  const now = ctx.now().getTime();
+
+  // 1. Each session's events (the first MAX_SESSION_EVENTS by time), and the rows as they were (their bucket may move).
+  const eventsBySession = new Map<string, DeriveEvent[]>();
+  const before = new Map<string, { startedAt: Date; mcpServerId: string | null }>();
+  for (const part of chunk(ids, SESSIONS_PER_READ)) {
+    const [old, ...reads] = await db.batch([
+      db
+        .select({ id: insightSessions.id, startedAt: insightSessions.startedAt, mcpServerId: insightSessions.mcpServerId })
+        .from(insightSessions)
+        .where(and(eq(insightSessions.orgId, orgId), inArray(insightSessions.id, part))),
+      ...part.map((sessionId) =>
+        db
+          .select()
+          .from(insightEvents)
+          .where(and(eq(insightEvents.orgId, orgId), eq(insightEvents.sessionId, sessionId)))
+          .orderBy(asc(insightEvents.occurredAt), asc(insightEvents.id))
+          .limit(MAX_SESSION_EVENTS),
+      ),
+    ]);
+    for (const row of old) before.set(row.id, row);
+    part.forEach((id, i) => {
+      const events = reads[i] as DeriveEvent[];
+      if (events.length) eventsBySession.set(id, orderEvents(events));
+    });
+  }
+
+  const buckets = new Map<string, { source: string; hour: number }>();
+  const addBucket = (source: string | null, at: Date) => buckets.set(`${source ?? ""}|${hourOf(at)}`, { source: source ?? "", hour: hourOf(at) });
+  const toolDays = new Map<number, Set<string>>();
+
+  // 2. Per session, one batch (one transaction): the session row, then everything derived from it.
+  for (const [sessionId, events] of eventsBySession) {
+    const agg = summarizeSession(events);
+    const old = before.get(sessionId);
+    if (old) addBucket(old.mcpServerId, old.startedAt);
+    addBucket(agg.mcpServerId, agg.startedAt);
+    for (const e of events) {
+      const names = e.type === "tool_call" && e.toolName ? [e.toolName] : e.type === "tools_list" ? toolNamesOf(e) : [];
+      if (!names.length) continue;
+      const day = dayOf(e.occurredAt);
+      const set = toolDays.get(day) ?? new Set<string>();
+      for (const n of names) set.add(n);
+      toolDays.set(day, set);
+    }
+    await d1.batch(sessionStatements(d1, orgId, sessionId, agg, events, now));
+  }
+
+  // 3. Hourly buckets: each recomputed in one statement from the sessions that started in its hour.
+  const bucketStatements = [...buckets.values()].flatMap(({ source, hour }) => bucketStatementsFor(d1, orgId, source, hour));
+  for (const part of chunk(bucketStatements, 50)) await d1.batch(part);
+
+  // 4. Tool days: recomputed from that day's events (the one read of raw events by time range).
+  const toolStatements: D1PreparedStatement[] = [];
+  for (const [day, names] of toolDays) {
+    for (const part of chunk([...names].sort(), MAX_PARAMS - 10)) toolStatements.push(toolDayStatement(d1, orgId, day, part));
+  }
+  for (const part of chunk(toolStatements, 50)) await d1.batch(part);
+  ctx.log.debug("insights rollup", { orgId, sessions: eventsBySession.size, buckets: buckets.size, toolDays: toolDays.size });
+}
+
+function toolNamesOf(e: DeriveEvent): string[] {
+  const names = (e.data as { toolNames?: unknown } | null)?.toolNames;
+  return Array.isArray(names) ? [...new Set(names.filter((n): n is string => typeof n === "string" && n.length > 0))] : [];
+}
+
+/** The guard that our computation is the stored one: a rollup that read fewer events (a concurrent, older read) writes no derived rows. */
+const SESSION_IS_OURS = `EXISTS (SELECT 1 FROM insight_sessions WHERE org_id = ? AND id = ? AND events = ?)`;
+
+function sessionStatements(
+  d1: D1Database,
+  orgId: string,
+  sessionId: string,
+  agg: SessionAggregate,
+  events: DeriveEvent[],
+  now: number,
+): D1PreparedStatement[] {
+  const ours = [orgId, sessionId, agg.events];
+  const statements: D1PreparedStatement[] = [
+    // The session row; an upsert that never goes back to fewer events (a concurrent rollup that read before the
+    // latest events arrived loses).
+    d1
+      .prepare(
+        `INSERT INTO insight_sessions (org_id, id, mcp_server_id, client_name, client_version, started_at, last_event_at, events,
+           tool_calls, tool_errors, searches, failed_searches, negative_feedback, frustration, summary, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (org_id, id) DO UPDATE SET mcp_server_id = excluded.mcp_server_id, client_name = excluded.client_name,
+           client_version = excluded.client_version, started_at = excluded.started_at, last_event_at = excluded.last_event_at,
+           events = excluded.events, tool_calls = excluded.tool_calls, tool_errors = excluded.tool_errors, searches = excluded.searches,
+           failed_searches = excluded.failed_searches, negative_feedback = excluded.negative_feedback, frustration = excluded.frustration,
+           summary = excluded.summary, updated_at = excluded.updated_at
+         WHERE excluded.events >= insight_sessions.events`,
+      )
+      .bind(
+        orgId,
+        sessionId,
+        agg.mcpServerId,
+        agg.clientName,
+        agg.clientVersion,
+        agg.startedAt.getTime(),
+        agg.lastEventAt.getTime(),
+        agg.events,
+        agg.toolCalls,
+        agg.toolErrors,
+        agg.searches,
+        agg.failedSearches,
+        agg.negativeFeedback,
+        agg.frustration,
+        JSON.stringify(agg.summary),
+        now,
+      ),
+  ];
+
+  // Topics: created on first sight with the first raw intent as label; an existing topic (its id, label, flags) is
+  // never touched. The session's links are replaced, taking started_at and frustration from the session row.
+  const labels = new Map<string, string>();
+  for (const e of events) {
+    if (!e.intent?.trim()) continue;
+    const key = topicKey(e.intent);
+    if (key && !labels.has(key)) labels.set(key, topicLabel(e.intent));
+  }
+  for (const [key, label] of labels) {
+    statements.push(
+      d1
+        .prepare(
+          `INSERT INTO insight_topics (id, org_id, key, label, is_unmet_demand, archived, created_at, updated_at)
+           VALUES (?, ?, ?, ?, 0, 0, ?, ?) ON CONFLICT (org_id, key) DO NOTHING`,
+        )
+        .bind(crypto.randomUUID(), orgId, key, label, now, now),
+    );
+  }
+  statements.push(
+    d1.prepare(`DELETE FROM insight_topic_sessions WHERE org_id = ? AND session_id = ? AND ${SESSION_IS_OURS}`).bind(orgId, sessionId, ...ours),
+  );
+  for (const keys of chunk([...labels.keys()], MAX_PARAMS - 10)) {
+    statements.push(
+      d1
+        .prepare(
+          `INSERT INTO insight_topic_sessions (org_id, topic_id, session_id, started_at, frustration)
+           SELECT t.org_id, t.id, s.id, s.started_at, s.frustration
+           FROM insight_topics t JOIN insight_sessions s ON s.org_id = t.org_id AND s.id = ? AND s.events = ?
+           WHERE t.org_id = ? AND t.key IN (${keys.map(() => "?").join(", ")})
+           ON CONFLICT (topic_id, session_id) DO UPDATE SET started_at = excluded.started_at, frustration = excluded.frustration`,
+        )
+        .bind(sessionId, agg.events, orgId, ...keys),
+    );
+  }
+
+  // Failed-search clusters, by (source of the search event, searchKey), the query as first seen; one miss per
+  // failed search event (its id is the event's, so a second rollup inserts nothing).
+  const misses = new Map<string, { source: string; key: string; query: string; events: DeriveEvent[] }>();
+  for (const e of events) {
+    if (e.type !== "search" || !(e.isError || e.resultCount === 0)) continue;
+    const key = searchKey(e.query ?? "");
+    if (!key) continue;
+    const source = e.mcpServerId ?? "";
+    const cluster = misses.get(`${source}|${key}`) ?? { source, key, query: (e.query ?? "").trim().slice(0, 1000), events: [] };
+    cluster.events.push(e);
+    misses.set(`${source}|${key}`, cluster);
+  }
+  for (const { source, key, query, events: failed } of misses.values()) {
+    statements.push(
+      d1
+        .prepare(
+          `INSERT INTO insight_search_clusters (id, org_id, mcp_server_id, key, query, created_at)
+           VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (org_id, mcp_server_id, key) DO NOTHING`,
+        )
+        .bind(crypto.randomUUID(), orgId, source, key, query, now),
+    );
+    for (const part of chunk(failed, MISSES_PER_INSERT)) {
+      statements.push(
+        d1
+          .prepare(
+            `INSERT INTO insight_search_misses (org_id, cluster_id, event_id, session_id, occurred_at)
+             SELECT c.org_id, c.id, v.column1, ?, v.column2 FROM (VALUES ${part.map(() => "(?, ?)").join(", ")}) v, insight_search_clusters c
+             WHERE c.org_id = ? AND c.mcp_server_id = ? AND c.key = ?
+             ON CONFLICT (org_id, event_id) DO NOTHING`,
+          )
+          .bind(sessionId, ...part.flatMap((e) => [e.id, e.occurredAt.getTime()]), orgId, source, key),
+      );
+    }
+  }
+  return statements;
+}
+
+/**
+ * The bucket (organization, source or "", hour) from the sessions that started in that hour, in one statement,
+ * so whatever ran before and whatever runs concurrently, the last statement leaves the sums of the current rows.
+ * A bucket with no session left (its only session moved to another hour or source) is deleted.
+ */
+function bucketStatementsFor(d1: D1Database, orgId: string, source: string, hour: number): D1PreparedStatement[] {
+  const range = [orgId, source, hour, hour + HOUR_MS];
+  const inBucket = `org_id = ? AND coalesce(mcp_server_id, '') = ? AND started_at >= ? AND started_at < ?`;
+  return [
+    d1
+      .prepare(
+        `INSERT INTO insight_buckets (org_id, mcp_server_id, bucket_start, sessions, tool_calls, tool_errors, searches, failed_searches, frustration_sum)
+         SELECT org_id, ?, ?, count(*), sum(tool_calls), sum(tool_errors), sum(searches), sum(failed_searches), sum(frustration)
+         FROM insight_sessions WHERE ${inBucket} GROUP BY org_id
+         ON CONFLICT (org_id, mcp_server_id, bucket_start) DO UPDATE SET sessions = excluded.sessions, tool_calls = excluded.tool_calls,
+           tool_errors = excluded.tool_errors, searches = excluded.searches, failed_searches = excluded.failed_searches,
+           frustration_sum = excluded.frustration_sum`,
+      )
+      .bind(source, hour, ...range),
+    d1
+      .prepare(
+        `DELETE FROM insight_buckets WHERE org_id = ? AND mcp_server_id = ? AND bucket_start = ?
+         AND NOT EXISTS (SELECT 1 FROM insight_sessions WHERE ${inBucket})`,
+      )
+      .bind(orgId, source, hour, ...range),
+  ];
+}
+
+/**
+ * The tool days (organization, source or "", tool, day) of these tools on this day, from the day's events of the
+ * organization: `offered` = tools_list events that listed the tool, `calls` / `errors` = its tool calls and the
+ * errored ones. This is the one read of raw events outside a session: bounded by organization and one day of
+ * occurred_at, and only for the days and tools the rolled-up sessions touched.
+ */
+function toolDayStatement(d1: D1Database, orgId: string, day: number, tools: string[]): D1PreparedStatement {
+  const range = [orgId, day, day + DAY_MS];
+  return d1
+    .prepare(
+      `INSERT INTO insight_tool_days (org_id, mcp_server_id, tool_name, day, offered, calls, errors)
+       SELECT ?, src, tool, ?, sum(offered), sum(calls), sum(errors) FROM (
+         SELECT coalesce(mcp_server_id, '') AS src, tool_name AS tool, 0 AS offered, 1 AS calls, is_error AS errors
+         FROM insight_events WHERE org_id = ? AND occurred_at >= ? AND occurred_at < ? AND type = 'tool_call' AND tool_name IS NOT NULL
+         UNION ALL
+         SELECT src, tool, 1, 0, 0 FROM (
+           SELECT DISTINCT e.id, coalesce(e.mcp_server_id, '') AS src, j.value AS tool
+           FROM insight_events e, json_each(e.data, '$.toolNames') j
+           WHERE e.org_id = ? AND e.occurred_at >= ? AND e.occurred_at < ? AND e.type = 'tools_list' AND j.type = 'text'
+         )
+       ) WHERE tool IN (${tools.map(() => "?").join(", ")}) GROUP BY src, tool
+       ON CONFLICT (org_id, mcp_server_id, tool_name, day) DO UPDATE SET offered = excluded.offered, calls = excluded.calls, errors = excluded.errors`,
+    )
+    .bind(orgId, day, ...range, ...range, ...tools);
+}
+
+/**
+ * Deletes raw events that occurred before `olderThan` (the sweep passes now − INSIGHT_EVENT_RETENTION_MS), at most
+ * PRUNE_BATCH per call; the aggregates built from them stay. Returns how many were deleted.
+ */
+export async function pruneInsightEvents(ctx: Pick<AppContext, "db">, olderThan: Date): Promise<number> {
+  const { db } = ctx;
+  const result = await db.$client
+    .prepare(`DELETE FROM insight_events WHERE rowid IN (SELECT rowid FROM insight_events WHERE occurred_at < ? LIMIT ?)`)
+    .bind(olderThan.getTime(), PRUNE_BATCH)
+    .run();
+  return result.meta.changes ?? 0;
+}
