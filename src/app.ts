@@ -4,6 +4,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { authenticate } from "./auth/middleware";
 import { createContext } from "./context";
+import { INGEST_LIMITS } from "./insights/schemas";
 import type { ApiApp, AppEnv } from "./env";
 import { errorResponse, handleError } from "./lib/error-handler";
 import { ApiError } from "./lib/errors";
@@ -17,6 +18,10 @@ import { registerRest } from "./routes/rest";
 
 /** Largest request body accepted, in bytes. */
 export const MAX_BODY_BYTES = 256 * 1024;
+
+/** Largest body on the MCP usage ingestion paths (batches of up to 1,000 events). */
+export const MAX_INGEST_BODY_BYTES = INGEST_LIMITS.maxBodyBytes;
+const INGEST_PATHS = new Set([`${API_BASE}/insights/events`, `${API_BASE}/insights/otlp/v1/traces`]);
 
 export type { ApiApp };
 
@@ -69,15 +74,16 @@ export function createApp() {
       if (!c.res.headers.has("cache-control")) c.res.headers.set("cache-control", "no-store");
     }),
   );
-  app.use(
-    `${API_BASE}/*`,
+  const limitTo = (maxSize: number) =>
     bodyLimit({
-      maxSize: MAX_BODY_BYTES,
+      maxSize,
       onError: () => {
-        throw new ApiError("payload_too_large", `Request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+        throw new ApiError("payload_too_large", `Request bodies are limited to ${maxSize} bytes`);
       },
-    }),
-  );
+    });
+  const defaultLimit = limitTo(MAX_BODY_BYTES);
+  const ingestLimit = limitTo(MAX_INGEST_BODY_BYTES);
+  app.use(`${API_BASE}/*`, (c, next) => (INGEST_PATHS.has(c.req.path) ? ingestLimit : defaultLimit)(c, next));
   /** 405 with Allow when `path` is served with other methods; null when it is not served at all. */
   const methodNotAllowed = (c: Context<AppEnv>) => {
     const path = new URL(c.req.url).pathname;

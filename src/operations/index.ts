@@ -1,3 +1,14 @@
+import {
+  getInsightSearchOp,
+  getInsightSessionTraceOp,
+  getInsightsOverviewOp,
+  getInsightTopicOp,
+  listInsightSearchesOp,
+  listInsightSessionsOp,
+  listInsightTopicsOp,
+  updateInsightTopicOp,
+} from "../insights/read-operations";
+import { ingestInsightEventsOp, ingestInsightOtlpTracesOp } from "../insights/operations";
 import { createMcpServerOp, getMcpServerOp, listMcpServersOp } from "../mcp-servers/operations";
 import { getOrg } from "../org/operations";
 import { getRunEvaluationOp, getRunOp, getRunTraceOp, listRunsOp, listRunToolCallsOp } from "../runs/operations";
@@ -27,6 +38,16 @@ const operations = {
   getRunTrace: getRunTraceOp,
   getRunEvaluation: getRunEvaluationOp,
   listRunToolCalls: listRunToolCallsOp,
+  ingestInsightEvents: ingestInsightEventsOp,
+  ingestInsightOtlpTraces: ingestInsightOtlpTracesOp,
+  getInsightsOverview: getInsightsOverviewOp,
+  listInsightSessions: listInsightSessionsOp,
+  getInsightSessionTrace: getInsightSessionTraceOp,
+  listInsightTopics: listInsightTopicsOp,
+  getInsightTopic: getInsightTopicOp,
+  updateInsightTopic: updateInsightTopicOp,
+  listInsightSearches: listInsightSearchesOp,
+  getInsightSearch: getInsightSearchOp,
 };
 
 export type OperationName = keyof typeof operations;

@@ -8,7 +8,7 @@ export const FEATURES = { "mcp-analytics": "MCP Analytics" } as const;
 export type Feature = keyof typeof FEATURES;
 
 /** The OpenAPI tag (and MCP grouping) of an operation. */
-export type OperationTag = "org" | "mcpServers" | "workflows" | "runs";
+export type OperationTag = "org" | "mcpServers" | "workflows" | "runs" | "insights";
 
 type AnyObject = z.ZodObject;
 type InferOr<T> = T extends z.ZodType ? z.output<T> : unknown;

@@ -40,6 +40,16 @@ const REST: { [K in OperationName]: Omit<RestBinding, "op"> } = {
   getRunTrace: { method: "get", path: "/runs/{id}/trace", status: 200 },
   getRunEvaluation: { method: "get", path: "/runs/{id}/evaluation", status: 200 },
   listRunToolCalls: { method: "get", path: "/runs/{id}/tool-calls", status: 200 },
+  ingestInsightEvents: { method: "post", path: "/insights/events", status: 202 },
+  ingestInsightOtlpTraces: { method: "post", path: "/insights/otlp/v1/traces", status: 202 },
+  getInsightsOverview: { method: "get", path: "/insights/overview", status: 200 },
+  listInsightSessions: { method: "get", path: "/insights/sessions", status: 200 },
+  getInsightSessionTrace: { method: "get", path: "/insights/sessions/{id}/trace", status: 200 },
+  listInsightTopics: { method: "get", path: "/insights/topics", status: 200 },
+  getInsightTopic: { method: "get", path: "/insights/topics/{id}", status: 200 },
+  updateInsightTopic: { method: "patch", path: "/insights/topics/{id}", status: 200 },
+  listInsightSearches: { method: "get", path: "/insights/searches", status: 200 },
+  getInsightSearch: { method: "get", path: "/insights/searches/{id}", status: 200 },
 };
 
 /** Every operation with its REST binding. */

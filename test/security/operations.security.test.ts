@@ -17,9 +17,20 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ROLES, type Role } from "../../src/auth/roles";
 import { apiKeys } from "../../src/db/schema";
 import type { ErrorCode } from "../../src/lib/errors";
+import {
+  getInsightSearchOp,
+  getInsightSessionTraceOp,
+  getInsightsOverviewOp,
+  getInsightTopicOp,
+  listInsightSearchesOp,
+  listInsightSessionsOp,
+  listInsightTopicsOp,
+  updateInsightTopicOp,
+} from "../../src/insights/read-operations";
 import { createMcpServerOp, getMcpServerOp, listMcpServersOp } from "../../src/mcp-servers/operations";
 import type { OperationName } from "../../src/operations";
 import { FEATURES, type Feature, type Operation } from "../../src/operations/operation";
+import { ingestInsightEventsOp, ingestInsightOtlpTracesOp } from "../../src/insights/operations";
 import { getOrg } from "../../src/org/operations";
 import { REST_BINDINGS } from "../../src/routes";
 import { documentOperations } from "../../src/routes/docs/audit";
@@ -33,6 +44,7 @@ import {
   updateWorkflowOp,
 } from "../../src/workflows/operations";
 import { callJson, createKey, createOrg, db, expectError, type ErrorObject, type JsonResponse, type TestOrg } from "../helpers";
+import { insertCluster, insertSession, insertTopic } from "../insights/read-fixtures";
 import { createRun, createWorkflow as insertWorkflow } from "../runs/fixtures";
 import { captureQueue, createMcpSource, createWorkflow } from "../workflows/fixtures";
 
@@ -43,7 +55,7 @@ const queue = captureQueue();
 // A valid request per operation.
 
 /** What a path `{id}` can name; the suite creates a fresh one in the organization it calls. */
-type Resource = "mcpServer" | "workflow" | "run";
+type Resource = "mcpServer" | "workflow" | "run" | "insightSession" | "insightTopic" | "searchCluster";
 
 type BodyOf<O> = O extends { input: { body?: infer B } } ? (NonNullable<B> extends z.ZodType ? z.input<NonNullable<B>> : never) : never;
 
@@ -55,6 +67,8 @@ interface ValidRequest<Body = unknown> {
   role: Role;
   /** The feature it must require, pinned like `role`. */
   feature?: Feature;
+  /** Exactly the roles allowed, when the operation lists them (`x-armature-roles`), pinned like `role`. */
+  roles?: readonly Role[];
   /** What the path's `{id}` names, for operations that have one. */
   id?: Resource;
   /** A valid query string. */
@@ -104,6 +118,64 @@ const VALID_REQUESTS: { [K in OperationName]: TableEntry } = {
   getRunTrace: valid(getRunTraceOp, { role: "viewer", id: "run" }),
   getRunEvaluation: valid(getRunEvaluationOp, { role: "viewer", id: "run" }),
   listRunToolCalls: valid(listRunToolCallsOp, { role: "viewer", id: "run" }),
+  ingestInsightEvents: valid(ingestInsightEventsOp, {
+    role: "ingest",
+    roles: ["ingest", "editor", "admin", "owner"],
+    feature: "mcp-analytics",
+    body: async (org) => ({
+      events: [
+        {
+          id: `sec-${crypto.randomUUID()}`,
+          sessionId: "security-suite",
+          mcpServerId: (await createMcpSource(org)).id,
+          type: "tool_call" as const,
+          timestamp: "2025-06-01T12:00:00Z",
+          toolName: "search_issues",
+        },
+      ],
+    }),
+  }),
+  ingestInsightOtlpTraces: valid(ingestInsightOtlpTracesOp, {
+    role: "ingest",
+    roles: ["ingest", "editor", "admin", "owner"],
+    feature: "mcp-analytics",
+    body: () => ({
+      resourceSpans: [
+        {
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId: crypto.randomUUID().replaceAll("-", ""),
+                  spanId: crypto.randomUUID().replaceAll("-", "").slice(0, 16),
+                  name: "tools/call search_issues",
+                  startTimeUnixNano: "1748779200000000000",
+                  endTimeUnixNano: "1748779200250000000",
+                  attributes: [
+                    { key: "mcp.method.name", value: { stringValue: "tools/call" } },
+                    { key: "gen_ai.tool.name", value: { stringValue: "search_issues" } },
+                  ],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    }),
+  }),
+  getInsightsOverview: valid(getInsightsOverviewOp, { role: "viewer", feature: "mcp-analytics", query: { range: "30d" } }),
+  listInsightSessions: valid(listInsightSessionsOp, { role: "viewer", feature: "mcp-analytics", query: { range: "7d", view: "repeat", limit: "10" } }),
+  getInsightSessionTrace: valid(getInsightSessionTraceOp, { role: "viewer", feature: "mcp-analytics", id: "insightSession" }),
+  listInsightTopics: valid(listInsightTopicsOp, { role: "viewer", feature: "mcp-analytics", query: { range: "7d", sort: "trend", limit: "10" } }),
+  getInsightTopic: valid(getInsightTopicOp, { role: "viewer", feature: "mcp-analytics", id: "insightTopic", query: { range: "7d" } }),
+  updateInsightTopic: valid(updateInsightTopicOp, {
+    role: "editor",
+    feature: "mcp-analytics",
+    id: "insightTopic",
+    body: () => ({ label: "Renamed by the security suite", is_unmet_demand: true }),
+  }),
+  listInsightSearches: valid(listInsightSearchesOp, { role: "viewer", feature: "mcp-analytics", query: { range: "7d", limit: "10" } }),
+  getInsightSearch: valid(getInsightSearchOp, { role: "viewer", feature: "mcp-analytics", id: "searchCluster", query: { range: "7d" } }),
 };
 
 const ALL_FEATURES = Object.keys(FEATURES) as Feature[];
@@ -119,6 +191,12 @@ async function createResource(kind: Resource, org: TestOrg): Promise<string> {
       const wf = await insertWorkflow(org.id);
       return (await createRun(org.id, wf)).id;
     }
+    case "insightSession":
+      return insertSession(org.id, { startedAt: new Date(), summary: { intents: ["security suite"] } });
+    case "insightTopic":
+      return insertTopic(org.id);
+    case "searchCluster":
+      return insertCluster(org.id, `security suite query ${crypto.randomUUID().slice(0, 8)}`);
   }
 }
 
@@ -138,6 +216,8 @@ interface DocOperation {
   /** Relative to API_BASE, as in REST_BINDINGS: `/workflows/{id}`. */
   path: string;
   role: Role;
+  /** `x-armature-roles`: exactly the roles allowed, when the operation lists them. */
+  roles: Role[] | undefined;
   feature: string | undefined;
   pathParams: DocParameter[];
   queryParams: DocParameter[];
@@ -167,6 +247,10 @@ async function loadDocument(): Promise<{ operations: DocOperation[]; problems: s
     if (!(ROLES as readonly unknown[]).includes(role)) problems.push(`${where}: x-armature-role is ${JSON.stringify(role)}, not a role`);
     const feature = operation["x-armature-feature"];
     if (feature !== undefined && typeof feature !== "string") problems.push(`${where}: x-armature-feature is not a string`);
+    const roles = operation["x-armature-roles"];
+    if (roles !== undefined && !(Array.isArray(roles) && roles.length > 0 && roles.every((r) => (ROLES as readonly unknown[]).includes(r)))) {
+      problems.push(`${where}: x-armature-roles is ${JSON.stringify(roles)}, not a list of roles`);
+    }
     const params = (Array.isArray(operation.parameters) ? operation.parameters : []).map(resolve).map(
       (p): DocParameter => ({ name: String(p.name), in: String(p.in), schema: resolve(p.schema) }),
     );
@@ -175,6 +259,7 @@ async function loadDocument(): Promise<{ operations: DocOperation[]; problems: s
       method,
       path,
       role: role as Role,
+      roles: roles as Role[] | undefined,
       feature: feature as string | undefined,
       pathParams: params.filter((p) => p.in === "path"),
       queryParams: params.filter((p) => p.in === "query"),
@@ -200,6 +285,9 @@ function disagreements(operations: DocOperation[]): string[] {
     if (d.method !== b.method || d.path !== b.path) out.push(`${name}: documented as ${d.method} ${d.path}, bound as ${b.method} ${b.path}`);
     if (d.role !== b.op.role) out.push(`${name}: x-armature-role ${d.role}, operation role ${b.op.role}`);
     if (d.feature !== b.op.feature) out.push(`${name}: x-armature-feature ${d.feature}, operation feature ${b.op.feature}`);
+    if (JSON.stringify(d.roles) !== JSON.stringify(b.op.roles)) {
+      out.push(`${name}: x-armature-roles ${JSON.stringify(d.roles)}, operation roles ${JSON.stringify(b.op.roles)}`);
+    }
     if (d.hasBody !== Boolean(b.op.input.body)) out.push(`${name}: requestBody ${d.hasBody}, operation body ${Boolean(b.op.input.body)}`);
     const names = (ps: DocParameter[]) => ps.map((p) => p.name).sort().join(",");
     const shape = (s: z.ZodObject | undefined) => Object.keys(s?.shape ?? {}).sort().join(",");
@@ -362,6 +450,11 @@ function invalidValue(schema: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
+/** The roles an operation allows: exactly `x-armature-roles` when listed, else its role and every role above it. */
+function allowedRoles(doc: Pick<DocOperation, "role" | "roles">): Role[] {
+  return doc.roles ?? ROLES.filter((r) => ROLES.indexOf(r) >= ROLES.indexOf(doc.role));
+}
+
 /** One spoiled variant of the valid request per input part the operation has: its path, its body, its query. */
 function spoiledInputs(doc: DocOperation): Array<Parameters<typeof buildRequest>[3]> {
   const out: Array<Parameters<typeof buildRequest>[3]> = [];
@@ -392,7 +485,7 @@ describe("the operation list", () => {
   });
 
   it("never opens a write to viewers", () => {
-    for (const o of DOCUMENT.operations) if (o.method !== "get") expect(o.role, `${o.method} ${o.path}`).not.toBe("viewer");
+    for (const o of DOCUMENT.operations) if (o.method !== "get") expect(allowedRoles(o), `${o.method} ${o.path}`).not.toContain("viewer");
   });
 });
 
@@ -426,6 +519,7 @@ describe.each(OPERATION_NAMES.map((name) => [name] as const))("%s", (name) => {
     const { doc, entry } = spec();
     expect(doc.role, `x-armature-role of ${name}; if the change is meant, update VALID_REQUESTS too`).toBe(entry.role);
     expect(doc.feature, `x-armature-feature of ${name}; if the change is meant, update VALID_REQUESTS too`).toBe(entry.feature);
+    expect(doc.roles, `x-armature-roles of ${name}; if the change is meant, update VALID_REQUESTS too`).toEqual(entry.roles);
     if (doc.pathParams.length > 0) expect(entry.id, `VALID_REQUESTS.${name}.id: what does the path's id name?`).toBeDefined();
     else expect(entry.id, `VALID_REQUESTS.${name}.id: the path has no parameter`).toBeUndefined();
     for (const p of doc.pathParams) expect(invalidValue(p.schema), `no invalid value known for path parameter ${p.name}`).toBeDefined();
@@ -481,7 +575,8 @@ describe.each(OPERATION_NAMES.map((name) => [name] as const))("%s", (name) => {
     });
   }
 
-  const below = documented ? ROLES.slice(0, Math.max(0, ROLES.indexOf(documented.role))) : [];
+  // Every role the operation refuses: those below its role, or those not in its exact list (x-armature-roles).
+  const below = documented ? ROLES.filter((r) => !allowedRoles(documented).includes(r)) : [];
   if (below.length > 0) {
     it.each(below.map((role) => [role] as const))("refuses a %s key with a valid request: 403 forbidden, nothing written", async (role) => {
       expectEnvelope(await refused([a.id], own, { key: await a.keyFor(role) }), 403, "forbidden");

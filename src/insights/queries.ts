@@ -1,0 +1,663 @@
+/**
+ * The SQL of the insights reads (docs/insights.md, "Reading"). Everything but a session's trace is read from
+ * the aggregates the derivation keeps current (insight_buckets, insight_sessions, insight_topic_sessions,
+ * insight_search_misses), never from raw events. Every answer is redacted on the way out.
+ */
+import { z } from "@hono/zod-openapi";
+import { and, asc, desc, eq, gte, lt, sql, type SQL } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { insightBuckets, insightEvents, insightSearchClusters, insightSearchMisses, insightSessions, insightTopics, insightTopicSessions } from "../db/schema";
+import { ApiError } from "../lib/errors";
+import { redactValue } from "../lib/redaction";
+import { suggestedWorkflow } from "./derive";
+
+// ---------------------------------------------------------------------------------------------------------
+// Windows.
+
+export const INSIGHT_RANGES = ["24h", "7d", "30d", "90d"] as const;
+export type InsightRange = (typeof INSIGHT_RANGES)[number];
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+const RANGE_BUCKETS: Record<InsightRange, { bucketMs: number; points: number }> = {
+  "24h": { bucketMs: HOUR, points: 24 },
+  "7d": { bucketMs: DAY, points: 7 },
+  "30d": { bucketMs: DAY, points: 30 },
+  "90d": { bucketMs: DAY, points: 90 },
+};
+
+/** A range's window: whole UTC hours (24h) or days (otherwise) ending with the current one, and the one before. */
+export interface InsightWindow {
+  /** First instant of the window (inclusive), ms. */
+  start: number;
+  /** End of the window (exclusive): the end of the current hour or day, ms. */
+  end: number;
+  /** First instant of the previous window of the same length (inclusive); it ends at `start`. */
+  previousStart: number;
+  bucketMs: number;
+  points: number;
+}
+
+/**
+ * The window of `range` at `now`: `points` whole buckets (hours for 24h, UTC days otherwise), the last one
+ * holding `now`. 7d at Wednesday 15:20 is Thursday 00:00 of the week before until Thursday 00:00 tomorrow.
+ */
+export function insightWindow(range: InsightRange, now: Date): InsightWindow {
+  const { bucketMs, points } = RANGE_BUCKETS[range];
+  const end = Math.floor(now.getTime() / bucketMs) * bucketMs + bucketMs;
+  const start = end - points * bucketMs;
+  return { start, end, previousStart: start - (end - start), bucketMs, points };
+}
+
+const ratio = (num: number, den: number) => (den > 0 ? num / den : 0);
+const iso = (ms: number) => new Date(ms).toISOString();
+const n = (v: unknown) => Number(v ?? 0);
+
+// ---------------------------------------------------------------------------------------------------------
+// The session summary, as the derivation writes it (read leniently: a missing part is empty).
+
+export const SESSION_VIEWS = ["high_frustration", "repeat", "flagged"] as const;
+export type SessionView = (typeof SESSION_VIEWS)[number];
+
+const StoredSummary = z.object({
+  intents: z.array(z.string()).catch([]),
+  failedQueries: z.array(z.string()).catch([]),
+  signals: z.record(z.string(), z.union([z.number(), z.boolean()])).catch({}),
+  views: z.array(z.string()).catch([]),
+  topicKeys: z.array(z.string()).catch([]),
+  clusterKeys: z.array(z.string()).catch([]),
+});
+
+function parseSummary(raw: unknown) {
+  const parsed = StoredSummary.safeParse(raw ?? {});
+  return parsed.success ? parsed.data : StoredSummary.parse({});
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Sessions.
+
+/**
+ * True when the session's client had one of the session's intents in another session that started in
+ * [start, end): the read-time half of the `repeat` view.
+ */
+function clientRepeat(start: number, end: number): SQL<number> {
+  // Written out qualified: drizzle leaves a single-table select's columns bare, which inside the subquery
+  // would name s2's (or json_each's) columns. Every query using this reads "insight_sessions" unaliased.
+  return sql<number>`("insight_sessions"."client_name" is not null and exists (
+    select 1 from json_each("insight_sessions"."summary", '$.intents') as i
+    where exists (
+      select 1 from insight_sessions as s2, json_each(s2.summary, '$.intents') as i2
+      where s2.org_id = "insight_sessions"."org_id" and s2.client_name = "insight_sessions"."client_name"
+        and s2.id <> "insight_sessions"."id" and s2.started_at >= ${start} and s2.started_at < ${end}
+        and i2.value = i.value)))`;
+}
+
+const hasInList = (path: string, value: string) =>
+  sql`exists (select 1 from json_each("insight_sessions"."summary", ${path}) as j where j.value = ${value})`;
+
+const sessionColumns = (w: InsightWindow) => ({
+  id: insightSessions.id,
+  mcpServerId: insightSessions.mcpServerId,
+  clientName: insightSessions.clientName,
+  clientVersion: insightSessions.clientVersion,
+  startedAt: insightSessions.startedAt,
+  lastEventAt: insightSessions.lastEventAt,
+  events: insightSessions.events,
+  toolCalls: insightSessions.toolCalls,
+  toolErrors: insightSessions.toolErrors,
+  searches: insightSessions.searches,
+  failedSearches: insightSessions.failedSearches,
+  negativeFeedback: insightSessions.negativeFeedback,
+  frustration: insightSessions.frustration,
+  summary: insightSessions.summary,
+  clientRepeat: clientRepeat(w.start, w.end),
+});
+
+interface SessionRow {
+  id: string;
+  mcpServerId: string | null;
+  clientName: string | null;
+  clientVersion: string | null;
+  startedAt: Date;
+  lastEventAt: Date;
+  events: number;
+  toolCalls: number;
+  toolErrors: number;
+  searches: number;
+  failedSearches: number;
+  negativeFeedback: number;
+  frustration: number;
+  summary: unknown;
+  clientRepeat?: unknown;
+}
+
+/** A session as lists show it (not yet redacted). */
+function toSessionItem(row: SessionRow) {
+  const summary = parseSummary(row.summary);
+  const views = new Set(summary.views.filter((v): v is SessionView => (SESSION_VIEWS as readonly string[]).includes(v)));
+  if (n(row.clientRepeat) === 1) views.add("repeat");
+  return {
+    id: row.id,
+    mcpServerId: row.mcpServerId,
+    client: { name: row.clientName, version: row.clientVersion },
+    startedAt: row.startedAt.toISOString(),
+    lastEventAt: row.lastEventAt.toISOString(),
+    counts: {
+      events: row.events,
+      toolCalls: row.toolCalls,
+      toolErrors: row.toolErrors,
+      searches: row.searches,
+      failedSearches: row.failedSearches,
+      negativeFeedback: row.negativeFeedback,
+    },
+    frustration: row.frustration,
+    intents: summary.intents,
+    views: SESSION_VIEWS.filter((v) => views.has(v)),
+  };
+}
+
+export interface ListSessionsInput {
+  range: InsightRange;
+  view: "all" | SessionView;
+  intent?: string;
+  search_miss?: string;
+  limit: number;
+}
+
+/** Sessions that started in the window and match every filter, newest first. */
+export async function listSessions(db: Database, orgId: string, input: ListSessionsInput, now: Date) {
+  const w = insightWindow(input.range, now);
+  const conditions: SQL[] = [
+    eq(insightSessions.orgId, orgId),
+    gte(insightSessions.startedAt, new Date(w.start)),
+    lt(insightSessions.startedAt, new Date(w.end)),
+  ];
+  if (input.view === "repeat") conditions.push(sql`(${hasInList("$.views", "repeat")} or ${clientRepeat(w.start, w.end)})`);
+  else if (input.view !== "all") conditions.push(hasInList("$.views", input.view));
+  if (input.intent !== undefined) conditions.push(hasInList("$.intents", input.intent));
+  if (input.search_miss !== undefined) conditions.push(hasInList("$.failedQueries", input.search_miss));
+  const rows = await db
+    .select(sessionColumns(w))
+    .from(insightSessions)
+    .where(and(...conditions))
+    .orderBy(desc(insightSessions.startedAt), desc(insightSessions.id))
+    .limit(input.limit);
+  return redactValue({ range: input.range, from: iso(w.start), to: iso(w.end), sessions: rows.map(toSessionItem) });
+}
+
+/** The most events a trace answers; `truncated` says when the session has more. */
+export const MAX_TRACE_EVENTS = 1000;
+
+/** One session's events in order and its classifications, redacted; 404 when not in this organization. */
+export async function getSessionTrace(db: Database, orgId: string, id: string, now: Date) {
+  const w = insightWindow("90d", now);
+  const [found, events] = await db.batch([
+    db
+      .select(sessionColumns(w))
+      .from(insightSessions)
+      .where(and(eq(insightSessions.orgId, orgId), eq(insightSessions.id, id))),
+    db
+      .select()
+      .from(insightEvents)
+      .where(and(eq(insightEvents.orgId, orgId), eq(insightEvents.sessionId, id)))
+      .orderBy(asc(insightEvents.occurredAt), asc(insightEvents.id))
+      .limit(MAX_TRACE_EVENTS + 1),
+  ]);
+  const row = found[0];
+  if (!row) throw new ApiError("not_found", "Session not found");
+  const summary = parseSummary(row.summary);
+  const item = toSessionItem(row);
+  return redactValue({
+    session: item,
+    classifications: {
+      frustration: row.frustration,
+      signals: summary.signals,
+      views: item.views,
+      intents: summary.intents,
+      failedQueries: summary.failedQueries,
+    },
+    events: events.slice(0, MAX_TRACE_EVENTS).map((e) => ({
+      id: e.id,
+      type: e.type,
+      occurredAt: e.occurredAt.toISOString(),
+      intent: e.intent,
+      toolName: e.toolName,
+      query: e.query,
+      resultCount: e.resultCount,
+      isError: e.isError,
+      rating: e.rating,
+      data: e.data ?? {},
+    })),
+    truncated: events.length > MAX_TRACE_EVENTS,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Topics.
+
+export const TOPIC_SORTS = ["volume", "frustration", "trend"] as const;
+export type TopicSort = (typeof TOPIC_SORTS)[number];
+
+/** Volume, mean frustration and previous volume of topic sessions over [previousStart, end). */
+function topicAggregates(w: InsightWindow) {
+  const inWindow = sql`${insightTopicSessions.startedAt} >= ${w.start}`;
+  const volume = sql<number>`coalesce(sum(case when ${inWindow} then 1 else 0 end), 0)`;
+  const previousVolume = sql<number>`coalesce(sum(case when ${inWindow} then 0 else 1 end), 0)`;
+  const frustration = sql<number | null>`avg(case when ${inWindow} then ${insightTopicSessions.frustration} end)`;
+  return { volume, previousVolume, frustration };
+}
+
+const topicWindowJoin = (w: InsightWindow) =>
+  and(
+    eq(insightTopicSessions.topicId, insightTopics.id),
+    eq(insightTopicSessions.orgId, insightTopics.orgId),
+    gte(insightTopicSessions.startedAt, new Date(w.previousStart)),
+    lt(insightTopicSessions.startedAt, new Date(w.end)),
+  );
+
+interface TopicRow {
+  id: string;
+  label: string;
+  isUnmetDemand: boolean;
+  archived: boolean;
+  volume: unknown;
+  previousVolume: unknown;
+  frustration: unknown;
+}
+
+function toTopicView(row: TopicRow) {
+  const volume = n(row.volume);
+  const previousVolume = n(row.previousVolume);
+  return {
+    id: row.id,
+    label: row.label,
+    isUnmetDemand: row.isUnmetDemand,
+    archived: row.archived,
+    volume,
+    previousVolume,
+    frustration: volume > 0 ? n(row.frustration) : 0,
+    trend: volume - previousVolume,
+  };
+}
+
+/** Non-archived topics with sessions in the window, sorted by `sort`. */
+async function topTopics(db: Database, orgId: string, w: InsightWindow, sort: TopicSort, limit: number) {
+  const agg = topicAggregates(w);
+  const order: SQL[] = {
+    volume: [desc(agg.volume), asc(insightTopics.label), asc(insightTopics.id)],
+    frustration: [sql`${agg.frustration} desc`, desc(agg.volume), asc(insightTopics.label), asc(insightTopics.id)],
+    trend: [sql`(${agg.volume} - ${agg.previousVolume}) desc`, desc(agg.volume), asc(insightTopics.label), asc(insightTopics.id)],
+  }[sort];
+  const rows = await db
+    .select({
+      id: insightTopics.id,
+      label: insightTopics.label,
+      isUnmetDemand: insightTopics.isUnmetDemand,
+      archived: insightTopics.archived,
+      ...agg,
+    })
+    .from(insightTopics)
+    .innerJoin(insightTopicSessions, topicWindowJoin(w))
+    .where(and(eq(insightTopics.orgId, orgId), eq(insightTopics.archived, false)))
+    .groupBy(insightTopics.id)
+    .having(sql`${agg.volume} > 0`)
+    .orderBy(...order)
+    .limit(limit);
+  return rows.map(toTopicView);
+}
+
+export interface ListTopicsInput {
+  range: InsightRange;
+  sort: TopicSort;
+  limit: number;
+}
+
+export async function listTopics(db: Database, orgId: string, input: ListTopicsInput, now: Date) {
+  const w = insightWindow(input.range, now);
+  const topics = await topTopics(db, orgId, w, input.sort, input.limit);
+  return redactValue({ range: input.range, from: iso(w.start), to: iso(w.end), topics });
+}
+
+const topicNotFound = () => new ApiError("not_found", "Topic not found");
+
+/** The topic (archived or not) with its window figures, sample sessions and related failed searches. */
+export async function getTopic(db: Database, orgId: string, id: string, range: InsightRange, now: Date) {
+  const w = insightWindow(range, now);
+  const agg = topicAggregates(w);
+  const inWindow = and(
+    eq(insightTopicSessions.orgId, orgId),
+    eq(insightTopicSessions.topicId, id),
+    gte(insightTopicSessions.startedAt, new Date(w.start)),
+    lt(insightTopicSessions.startedAt, new Date(w.end)),
+  );
+  const sharedSessions = sql<number>`count(distinct ${insightSearchMisses.sessionId})`;
+  const misses = sql<number>`count(*)`;
+  const [topicRows, samples, related] = await db.batch([
+    db
+      .select({
+        id: insightTopics.id,
+        label: insightTopics.label,
+        isUnmetDemand: insightTopics.isUnmetDemand,
+        archived: insightTopics.archived,
+        ...agg,
+      })
+      .from(insightTopics)
+      .leftJoin(insightTopicSessions, topicWindowJoin(w))
+      .where(and(eq(insightTopics.orgId, orgId), eq(insightTopics.id, id)))
+      .groupBy(insightTopics.id),
+    db
+      .select(sessionColumns(w))
+      .from(insightTopicSessions)
+      .innerJoin(insightSessions, and(eq(insightSessions.orgId, insightTopicSessions.orgId), eq(insightSessions.id, insightTopicSessions.sessionId)))
+      .where(inWindow)
+      .orderBy(desc(insightTopicSessions.startedAt), desc(insightTopicSessions.sessionId))
+      .limit(5),
+    db
+      .select({ id: insightSearchClusters.id, query: insightSearchClusters.query, mcpServerId: insightSearchClusters.mcpServerId, sharedSessions, misses })
+      .from(insightTopicSessions)
+      .innerJoin(insightSearchMisses, and(eq(insightSearchMisses.orgId, insightTopicSessions.orgId), eq(insightSearchMisses.sessionId, insightTopicSessions.sessionId)))
+      .innerJoin(insightSearchClusters, and(eq(insightSearchClusters.id, insightSearchMisses.clusterId), eq(insightSearchClusters.orgId, insightSearchMisses.orgId)))
+      .where(inWindow)
+      .groupBy(insightSearchClusters.id)
+      .orderBy(desc(sharedSessions), desc(misses), asc(insightSearchClusters.query), asc(insightSearchClusters.id))
+      .limit(5),
+  ]);
+  const topic = topicRows[0];
+  if (!topic) throw topicNotFound();
+  return redactValue({
+    ...toTopicView(topic),
+    range,
+    from: iso(w.start),
+    to: iso(w.end),
+    samples: samples.map(toSessionItem),
+    relatedSearches: related.map((r) => ({ id: r.id, query: r.query, mcpServerId: r.mcpServerId === "" ? null : r.mcpServerId, sharedSessions: n(r.sharedSessions), misses: n(r.misses) })),
+  });
+}
+
+export interface UpdateTopicInput {
+  label?: string;
+  is_unmet_demand?: boolean;
+  archived?: boolean;
+}
+
+/** Renames, flags or archives a topic of the organization; answers it as `getTopic` does (7d). */
+export async function updateTopic(db: Database, orgId: string, id: string, input: UpdateTopicInput, now: Date) {
+  const set: Partial<typeof insightTopics.$inferInsert> = { updatedAt: now };
+  if (input.label !== undefined) set.label = input.label;
+  if (input.is_unmet_demand !== undefined) set.isUnmetDemand = input.is_unmet_demand;
+  if (input.archived !== undefined) set.archived = input.archived;
+  const updated = await db
+    .update(insightTopics)
+    .set(set)
+    .where(and(eq(insightTopics.orgId, orgId), eq(insightTopics.id, id)))
+    .returning({ id: insightTopics.id });
+  if (updated.length === 0) throw topicNotFound();
+  return getTopic(db, orgId, id, "7d", now);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Failed-search clusters.
+
+const clusterAggregates = {
+  count: sql<number>`count(*)`,
+  sessions: sql<number>`count(distinct ${insightSearchMisses.sessionId})`,
+  firstSeen: sql<number>`min(${insightSearchMisses.occurredAt})`,
+  lastSeen: sql<number>`max(${insightSearchMisses.occurredAt})`,
+};
+
+interface ClusterRow {
+  id: string;
+  query: string;
+  mcpServerId: string;
+  count: unknown;
+  sessions: unknown;
+  firstSeen: unknown;
+  lastSeen: unknown;
+}
+
+function toClusterView(row: ClusterRow) {
+  return {
+    id: row.id,
+    query: row.query,
+    mcpServerId: row.mcpServerId === "" ? null : row.mcpServerId,
+    count: n(row.count),
+    sessions: n(row.sessions),
+    firstSeen: iso(n(row.firstSeen)),
+    lastSeen: iso(n(row.lastSeen)),
+  };
+}
+
+/** Clusters with failed searches in [start, end), by count (then the latest first). */
+async function topClusters(db: Database, orgId: string, w: InsightWindow, limit: number) {
+  const rows = await db
+    .select({ id: insightSearchClusters.id, query: insightSearchClusters.query, mcpServerId: insightSearchClusters.mcpServerId, ...clusterAggregates })
+    .from(insightSearchMisses)
+    .innerJoin(insightSearchClusters, and(eq(insightSearchClusters.id, insightSearchMisses.clusterId), eq(insightSearchClusters.orgId, insightSearchMisses.orgId)))
+    .where(and(eq(insightSearchMisses.orgId, orgId), gte(insightSearchMisses.occurredAt, new Date(w.start)), lt(insightSearchMisses.occurredAt, new Date(w.end))))
+    .groupBy(insightSearchClusters.id)
+    .orderBy(desc(clusterAggregates.count), desc(clusterAggregates.lastSeen), asc(insightSearchClusters.id))
+    .limit(limit);
+  return rows.map(toClusterView);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Overview.
+
+interface Sums {
+  sessions: number;
+  toolCalls: number;
+  toolErrors: number;
+  searches: number;
+  failedSearches: number;
+  frustrationSum: number;
+}
+const ZERO: Sums = { sessions: 0, toolCalls: 0, toolErrors: 0, searches: 0, failedSearches: 0, frustrationSum: 0 };
+const add = (a: Sums, b: Sums): Sums => ({
+  sessions: a.sessions + b.sessions,
+  toolCalls: a.toolCalls + b.toolCalls,
+  toolErrors: a.toolErrors + b.toolErrors,
+  searches: a.searches + b.searches,
+  failedSearches: a.failedSearches + b.failedSearches,
+  frustrationSum: a.frustrationSum + b.frustrationSum,
+});
+const rates = (s: Sums) => ({
+  errorRate: ratio(s.toolErrors, s.toolCalls),
+  failedSearchRate: ratio(s.failedSearches, s.searches),
+  avgFrustration: ratio(s.frustrationSum, s.sessions),
+});
+
+/** KPIs, trend points, top topics and clusters for the window; see docs/insights.md "Reading". */
+export async function getOverview(db: Database, orgId: string, range: InsightRange, now: Date) {
+  const w = insightWindow(range, now);
+  // D1 binds JS numbers as REAL: cast so that the division is an integer one.
+  const index = sql<number>`cast((${insightBuckets.bucketStart} - ${w.previousStart}) / ${w.bucketMs} as integer)`;
+  const unmet = db
+    .select({
+      current: sql<number>`count(distinct case when ${insightTopicSessions.startedAt} >= ${w.start} then ${insightTopicSessions.topicId} end)`,
+      previous: sql<number>`count(distinct case when ${insightTopicSessions.startedAt} < ${w.start} then ${insightTopicSessions.topicId} end)`,
+    })
+    .from(insightTopicSessions)
+    .innerJoin(insightTopics, and(eq(insightTopics.id, insightTopicSessions.topicId), eq(insightTopics.orgId, insightTopicSessions.orgId)))
+    .where(
+      and(
+        eq(insightTopicSessions.orgId, orgId),
+        eq(insightTopics.isUnmetDemand, true),
+        eq(insightTopics.archived, false),
+        gte(insightTopicSessions.startedAt, new Date(w.previousStart)),
+        lt(insightTopicSessions.startedAt, new Date(w.end)),
+      ),
+    );
+  const [buckets, unmetRows, fresh] = await db.batch([
+    db
+      .select({
+        index,
+        sessions: sql<number>`sum(${insightBuckets.sessions})`,
+        toolCalls: sql<number>`sum(${insightBuckets.toolCalls})`,
+        toolErrors: sql<number>`sum(${insightBuckets.toolErrors})`,
+        searches: sql<number>`sum(${insightBuckets.searches})`,
+        failedSearches: sql<number>`sum(${insightBuckets.failedSearches})`,
+        frustrationSum: sql<number>`sum(${insightBuckets.frustrationSum})`,
+      })
+      .from(insightBuckets)
+      .where(and(eq(insightBuckets.orgId, orgId), gte(insightBuckets.bucketStart, new Date(w.previousStart)), lt(insightBuckets.bucketStart, new Date(w.end))))
+      .groupBy(index),
+    unmet,
+    db
+      .select({ asOf: sql<number | null>`max(${insightSessions.updatedAt})` })
+      .from(insightSessions)
+      .where(and(eq(insightSessions.orgId, orgId), gte(insightSessions.startedAt, new Date(w.previousStart)), lt(insightSessions.startedAt, new Date(w.end)))),
+  ]);
+  const [topTopicRows, topClusterRows] = await Promise.all([topTopics(db, orgId, w, "volume", 5), topClusters(db, orgId, w, 5)]);
+
+  const points: Sums[] = Array.from({ length: 2 * w.points }, () => ({ ...ZERO }));
+  for (const b of buckets) {
+    const i = Math.floor(n(b.index));
+    if (i >= 0 && i < points.length) {
+      points[i] = add(points[i]!, {
+        sessions: n(b.sessions),
+        toolCalls: n(b.toolCalls),
+        toolErrors: n(b.toolErrors),
+        searches: n(b.searches),
+        failedSearches: n(b.failedSearches),
+        frustrationSum: n(b.frustrationSum),
+      });
+    }
+  }
+  const previous = points.slice(0, w.points).reduce(add, ZERO);
+  const current = points.slice(w.points).reduce(add, ZERO);
+  const kpi = (value: number, prev: number) => ({ value, previous: prev });
+  const [cur, prev] = [rates(current), rates(previous)];
+  const asOf = fresh[0]?.asOf;
+  return redactValue({
+    range,
+    from: iso(w.start),
+    to: iso(w.end),
+    bucket: w.bucketMs === HOUR ? ("hour" as const) : ("day" as const),
+    asOf: asOf === null || asOf === undefined ? null : iso(n(asOf)),
+    kpis: {
+      sessions: kpi(current.sessions, previous.sessions),
+      toolCalls: kpi(current.toolCalls, previous.toolCalls),
+      errorRate: kpi(cur.errorRate, prev.errorRate),
+      failedSearchRate: kpi(cur.failedSearchRate, prev.failedSearchRate),
+      avgFrustration: kpi(cur.avgFrustration, prev.avgFrustration),
+      unmetDemandTopics: kpi(n(unmetRows[0]?.current), n(unmetRows[0]?.previous)),
+    },
+    trend: points.slice(w.points).map((s, i) => ({
+      bucketStart: iso(w.start + i * w.bucketMs),
+      sessions: s.sessions,
+      toolCalls: s.toolCalls,
+      toolErrors: s.toolErrors,
+      searches: s.searches,
+      failedSearches: s.failedSearches,
+      ...rates(s),
+    })),
+    topTopics: topTopicRows,
+    topFailedSearches: topClusterRows,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Failed searches.
+
+/** Sessions of a cluster's failed searches in the window, the latest first: up to this many per cluster. */
+export const CLUSTER_SAMPLE_SESSIONS = 5;
+
+/** The latest distinct sessions of each cluster's misses in [start, end). */
+async function clusterSamples(db: Database, orgId: string, clusterIds: string[], w: InsightWindow) {
+  const out = new Map<string, Array<{ sessionId: string; lastSeen: string }>>();
+  if (clusterIds.length === 0) return out;
+  const lastSeen = sql<number>`max(${insightSearchMisses.occurredAt})`;
+  const rows = await db.batch(
+    clusterIds.map((id) =>
+      db
+        .select({ clusterId: insightSearchMisses.clusterId, sessionId: insightSearchMisses.sessionId, lastSeen })
+        .from(insightSearchMisses)
+        .where(
+          and(
+            eq(insightSearchMisses.orgId, orgId),
+            eq(insightSearchMisses.clusterId, id),
+            gte(insightSearchMisses.occurredAt, new Date(w.start)),
+            lt(insightSearchMisses.occurredAt, new Date(w.end)),
+          ),
+        )
+        .groupBy(insightSearchMisses.sessionId)
+        .orderBy(desc(lastSeen), asc(insightSearchMisses.sessionId))
+        .limit(CLUSTER_SAMPLE_SESSIONS),
+    ) as [never, ...never[]],
+  );
+  clusterIds.forEach((id, i) => {
+    const list = ((rows as unknown as Array<Array<{ sessionId: string; lastSeen: unknown }>>)[i] ?? []).map((r) => ({ sessionId: r.sessionId, lastSeen: iso(n(r.lastSeen)) }));
+    out.set(id, list);
+  });
+  return out;
+}
+
+/** A cluster with its sample sessions and the derivation's suggestion (not yet redacted). */
+function withSuggestion(c: ReturnType<typeof toClusterView>, samples: Array<{ sessionId: string; lastSeen: string }>) {
+  const suggestion = suggestedWorkflow({ mcpServerId: c.mcpServerId, query: c.query, misses: c.count, sessions: c.sessions });
+  return { ...c, sampleSessions: samples, suggestedGap: suggestion.suggestedGap, suggestedWorkflow: suggestion.workflow };
+}
+
+export interface ListSearchesInput {
+  range: InsightRange;
+  limit: number;
+}
+
+/** Failed-search clusters with misses in the window, by count. */
+export async function listSearches(db: Database, orgId: string, input: ListSearchesInput, now: Date) {
+  const w = insightWindow(input.range, now);
+  const clusters = await topClusters(db, orgId, w, input.limit);
+  const samples = await clusterSamples(db, orgId, clusters.map((c) => c.id), w);
+  return redactValue({
+    range: input.range,
+    from: iso(w.start),
+    to: iso(w.end),
+    searches: clusters.map((c) => withSuggestion(c, samples.get(c.id) ?? [])),
+  });
+}
+
+/** One cluster of the organization with its window figures (zeros and null first/last seen without misses). */
+export async function getSearch(db: Database, orgId: string, id: string, range: InsightRange, now: Date) {
+  const w = insightWindow(range, now);
+  const [found, aggregates] = await db.batch([
+    db
+      .select()
+      .from(insightSearchClusters)
+      .where(and(eq(insightSearchClusters.orgId, orgId), eq(insightSearchClusters.id, id))),
+    db
+      .select(clusterAggregates)
+      .from(insightSearchMisses)
+      .where(
+        and(
+          eq(insightSearchMisses.orgId, orgId),
+          eq(insightSearchMisses.clusterId, id),
+          gte(insightSearchMisses.occurredAt, new Date(w.start)),
+          lt(insightSearchMisses.occurredAt, new Date(w.end)),
+        ),
+      ),
+  ]);
+  const cluster = found[0];
+  if (!cluster) throw new ApiError("not_found", "Search cluster not found");
+  const agg = aggregates[0];
+  const count = n(agg?.count);
+  const view = {
+    id: cluster.id,
+    query: cluster.query,
+    mcpServerId: cluster.mcpServerId === "" ? null : cluster.mcpServerId,
+    count,
+    sessions: n(agg?.sessions),
+    firstSeen: count > 0 ? iso(n(agg?.firstSeen)) : null,
+    lastSeen: count > 0 ? iso(n(agg?.lastSeen)) : null,
+  };
+  const samples = await clusterSamples(db, orgId, [id], w);
+  const suggestion = suggestedWorkflow({ mcpServerId: view.mcpServerId, query: view.query, misses: view.count, sessions: view.sessions });
+  return redactValue({
+    ...view,
+    range,
+    from: iso(w.start),
+    to: iso(w.end),
+    sampleSessions: samples.get(id) ?? [],
+    suggestedGap: suggestion.suggestedGap,
+    suggestedWorkflow: suggestion.workflow,
+  });
+}

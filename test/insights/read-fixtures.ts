@@ -1,0 +1,97 @@
+/** Aggregate rows for the insights read tests, inserted directly (the derivation is not under test here). */
+import {
+  insightBuckets,
+  insightEvents,
+  insightSearchClusters,
+  insightSearchMisses,
+  insightSessions,
+  insightTopics,
+  insightTopicSessions,
+} from "../../src/db/schema";
+import { db } from "../helpers";
+
+export interface SummaryInput {
+  intents?: string[];
+  failedQueries?: string[];
+  signals?: Record<string, number | boolean>;
+  views?: string[];
+  topicKeys?: string[];
+  clusterKeys?: string[];
+}
+
+export async function insertSession(
+  orgId: string,
+  s: Partial<typeof insightSessions.$inferInsert> & { startedAt: Date; summary?: SummaryInput },
+): Promise<string> {
+  const id = s.id ?? `sess-${crypto.randomUUID().slice(0, 8)}`;
+  const summary = {
+    intents: [],
+    failedQueries: [],
+    signals: { erroredToolCalls: 0, retriedWithChangedArguments: 0, failedSearches: 0, negativeFeedback: 0, endedAfterError: false },
+    views: [],
+    topicKeys: [],
+    clusterKeys: [],
+    ...s.summary,
+  };
+  await db
+    .insert(insightSessions)
+    .values({
+      mcpServerId: null,
+      clientName: null,
+      clientVersion: null,
+      lastEventAt: s.startedAt,
+      events: 1,
+      toolCalls: 0,
+      toolErrors: 0,
+      searches: 0,
+      failedSearches: 0,
+      negativeFeedback: 0,
+      frustration: 0,
+      updatedAt: s.startedAt,
+      ...s,
+      orgId,
+      id,
+      summary,
+    })
+    .run();
+  return id;
+}
+
+export async function insertTopic(orgId: string, t: Partial<typeof insightTopics.$inferInsert> = {}): Promise<string> {
+  const id = t.id ?? crypto.randomUUID();
+  await db
+    .insert(insightTopics)
+    .values({ key: `key-${id}`, label: `Topic ${id.slice(0, 4)}`, createdAt: new Date(), updatedAt: new Date(), ...t, id, orgId })
+    .run();
+  return id;
+}
+
+export async function insertTopicSession(orgId: string, topicId: string, sessionId: string, startedAt: Date, frustration = 0) {
+  await db.insert(insightTopicSessions).values({ orgId, topicId, sessionId, startedAt, frustration }).run();
+}
+
+export async function insertBucket(orgId: string, b: Partial<typeof insightBuckets.$inferInsert> & { bucketStart: Date }) {
+  await db
+    .insert(insightBuckets)
+    .values({ mcpServerId: "", sessions: 0, toolCalls: 0, toolErrors: 0, searches: 0, failedSearches: 0, frustrationSum: 0, ...b, orgId })
+    .run();
+}
+
+export async function insertCluster(orgId: string, query: string, mcpServerId = ""): Promise<string> {
+  const id = crypto.randomUUID();
+  await db.insert(insightSearchClusters).values({ id, orgId, mcpServerId, key: query.toLowerCase(), query, createdAt: new Date() }).run();
+  return id;
+}
+
+export async function insertMiss(orgId: string, clusterId: string, sessionId: string, occurredAt: Date) {
+  await db.insert(insightSearchMisses).values({ orgId, clusterId, eventId: crypto.randomUUID(), sessionId, occurredAt }).run();
+}
+
+export async function insertEvent(orgId: string, e: Partial<typeof insightEvents.$inferInsert> & { sessionId: string; type: (typeof insightEvents.$inferInsert)["type"]; occurredAt: Date }) {
+  const id = e.id ?? crypto.randomUUID();
+  await db
+    .insert(insightEvents)
+    .values({ ingestedAt: e.occurredAt, data: {}, ...e, id, orgId })
+    .run();
+  return id;
+}
