@@ -6,7 +6,16 @@
 import { z } from "@hono/zod-openapi";
 import { and, asc, desc, eq, gte, lt, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { insightBuckets, insightEvents, insightSearchClusters, insightSearchMisses, insightSessions, insightTopics, insightTopicSessions } from "../db/schema";
+import {
+  insightBuckets,
+  insightEvents,
+  insightSearchClusters,
+  insightSearchMisses,
+  insightSessions,
+  insightToolDays,
+  insightTopics,
+  insightTopicSessions,
+} from "../db/schema";
 import { ApiError } from "../lib/errors";
 import { redactValue } from "../lib/redaction";
 import { suggestedWorkflow } from "./derive";
@@ -466,6 +475,9 @@ const rates = (s: Sums) => ({
   avgFrustration: ratio(s.frustrationSum, s.sessions),
 });
 
+/** The most tools the overview's `unusedTools` lists. */
+export const UNUSED_TOOLS_LIMIT = 50;
+
 /** KPIs, trend points, top topics and clusters for the window; see docs/insights.md "Reading". */
 export async function getOverview(db: Database, orgId: string, range: InsightRange, now: Date) {
   const w = insightWindow(range, now);
@@ -487,7 +499,17 @@ export async function getOverview(db: Database, orgId: string, range: InsightRan
         lt(insightTopicSessions.startedAt, new Date(w.end)),
       ),
     );
-  const [buckets, unmetRows, fresh] = await db.batch([
+  // Tools offered but never called: from the tool days the window touches (for 24h, the UTC days it overlaps).
+  const offered = sql<number>`sum(${insightToolDays.offered})`;
+  const unusedTools = db
+    .select({ mcpServerId: insightToolDays.mcpServerId, toolName: insightToolDays.toolName, offered })
+    .from(insightToolDays)
+    .where(and(eq(insightToolDays.orgId, orgId), gte(insightToolDays.day, new Date(Math.floor(w.start / DAY) * DAY)), lt(insightToolDays.day, new Date(w.end))))
+    .groupBy(insightToolDays.mcpServerId, insightToolDays.toolName)
+    .having(sql`${offered} > 0 and sum(${insightToolDays.calls}) = 0`)
+    .orderBy(desc(offered), asc(insightToolDays.mcpServerId), asc(insightToolDays.toolName))
+    .limit(UNUSED_TOOLS_LIMIT);
+  const [buckets, unmetRows, fresh, unusedRows] = await db.batch([
     db
       .select({
         index,
@@ -506,6 +528,7 @@ export async function getOverview(db: Database, orgId: string, range: InsightRan
       .select({ asOf: sql<number | null>`max(${insightSessions.updatedAt})` })
       .from(insightSessions)
       .where(and(eq(insightSessions.orgId, orgId), gte(insightSessions.startedAt, new Date(w.previousStart)), lt(insightSessions.startedAt, new Date(w.end)))),
+    unusedTools,
   ]);
   const [topTopicRows, topClusterRows] = await Promise.all([topTopics(db, orgId, w, "volume", 5), topClusters(db, orgId, w, 5)]);
 
@@ -553,6 +576,7 @@ export async function getOverview(db: Database, orgId: string, range: InsightRan
     })),
     topTopics: topTopicRows,
     topFailedSearches: topClusterRows,
+    unusedTools: unusedRows.map((r) => ({ mcpServerId: r.mcpServerId === "" ? null : r.mcpServerId, toolName: r.toolName, offered: n(r.offered) })),
   });
 }
 

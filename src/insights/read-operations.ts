@@ -18,6 +18,7 @@ import {
   MAX_TRACE_EVENTS,
   SESSION_VIEWS,
   TOPIC_SORTS,
+  UNUSED_TOOLS_LIMIT,
   updateTopic,
 } from "./queries";
 
@@ -198,6 +199,17 @@ export const InsightOverviewSchema = z
     trend: z.array(TrendPoint).openapi({ description: "One point per hour (24h) or day, oldest first; empty buckets are zeros." }),
     topTopics: z.array(InsightTopicSchema).openapi({ description: "Up to 5 non-archived topics by volume." }),
     topFailedSearches: z.array(InsightClusterSummarySchema).openapi({ description: "Up to 5 failed-search clusters by count in the window." }),
+    unusedTools: z
+      .array(
+        z.object({
+          mcpServerId: z.string().nullable().openapi({ description: "The source that offered the tool; null for tool lists that named none." }),
+          toolName: z.string(),
+          offered: z.number().int().min(1).openapi({ description: "`tools_list` events of the window that offered the tool." }),
+        }),
+      )
+      .openapi({
+        description: `Tools offered (by \`tools_list\`) in the window and never called there, per source, from the daily tool aggregates: up to ${UNUSED_TOOLS_LIMIT}, most offered first, then by source and name.`,
+      }),
   })
   .openapi("InsightOverview");
 
