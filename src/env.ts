@@ -56,6 +56,8 @@ export interface Env {
   RATE_LIMIT_WRITES_PER_ORG?: RateLimit;
   RATE_LIMIT_DISPATCHES_PER_KEY?: RateLimit;
   RATE_LIMIT_DISPATCHES_PER_ORG?: RateLimit;
+  RATE_LIMIT_INGEST_PER_KEY?: RateLimit;
+  RATE_LIMIT_INGEST_PER_ORG?: RateLimit;
 }
 
 /** Hono's environment: bindings and the per-request variables set by middleware. */

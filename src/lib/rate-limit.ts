@@ -19,7 +19,7 @@ import { errorResponse } from "./error-handler";
 import { ApiError } from "./errors";
 import { createLogger, errorFields } from "./logger";
 
-export type RateLimitClass = "reads" | "writes" | "dispatches";
+export type RateLimitClass = "reads" | "writes" | "dispatches" | "ingest";
 export type RateLimitScope = "key" | "org";
 
 /** The window of every policy, in seconds (the binding's `simple.period`); messages call it "a minute". */
@@ -33,6 +33,7 @@ export const RATE_LIMITS = {
   reads: { key: 600, org: 3000 },
   writes: { key: 120, org: 600 },
   dispatches: { key: 60, org: 300 },
+  ingest: { key: 1200, org: 6000 },
 } as const satisfies Record<RateLimitClass, Record<RateLimitScope, number>>;
 
 /** The binding that enforces each policy. */
@@ -40,6 +41,7 @@ export const RATE_LIMIT_BINDINGS = {
   reads: { key: "RATE_LIMIT_READS_PER_KEY", org: "RATE_LIMIT_READS_PER_ORG" },
   writes: { key: "RATE_LIMIT_WRITES_PER_KEY", org: "RATE_LIMIT_WRITES_PER_ORG" },
   dispatches: { key: "RATE_LIMIT_DISPATCHES_PER_KEY", org: "RATE_LIMIT_DISPATCHES_PER_ORG" },
+  ingest: { key: "RATE_LIMIT_INGEST_PER_KEY", org: "RATE_LIMIT_INGEST_PER_ORG" },
 } as const satisfies Record<RateLimitClass, Record<RateLimitScope, keyof Env>>;
 
 const SCOPES: readonly RateLimitScope[] = ["key", "org"];
@@ -48,11 +50,18 @@ const SCOPE_WORDS: Record<RateLimitScope, string> = { key: "API key", org: "orga
 /** `POST /workflows/{id}/runs`, the one dispatch operation. */
 const DISPATCH_PATH = /\/workflows\/[^/]+\/runs$/;
 
-/** The class of a request: GET/HEAD/OPTIONS read, dispatching a workflow dispatches, anything else writes. */
+/** The MCP usage event ingestion paths: MCP servers send often, in batches, so they have a class of their own. */
+const INGEST_PATH = /\/insights\/(?:events|otlp\/v1\/traces)$/;
+
+/**
+ * The class of a request: GET/HEAD/OPTIONS read, dispatching a workflow dispatches, sending usage events
+ * ingests, anything else writes.
+ */
 export function rateLimitClass(method: string, path: string): RateLimitClass {
   const m = method.toUpperCase();
   if (m === "GET" || m === "HEAD" || m === "OPTIONS") return "reads";
   if (m === "POST" && DISPATCH_PATH.test(path)) return "dispatches";
+  if (m === "POST" && INGEST_PATH.test(path)) return "ingest";
   return "writes";
 }
 
@@ -189,6 +198,7 @@ const CLASS_WORDS: Record<RateLimitClass, string> = {
   reads: "reads (GET)",
   writes: "writes (POST, PATCH, DELETE)",
   dispatches: "dispatches (POST /workflows/{id}/runs)",
+  ingest: "ingest (POST /insights/events and /insights/otlp/v1/traces)",
 };
 
 /** One clause per class: `writes (POST, PATCH, DELETE): 120 per API key and 600 per organization`. */

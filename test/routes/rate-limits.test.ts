@@ -158,6 +158,9 @@ describe("classes", () => {
     expect(rateLimitClass("HEAD", "/api/armature/v1/org")).toBe("reads");
     expect(rateLimitClass("POST", "/api/armature/v1/workflows/x/runs")).toBe("dispatches");
     expect(rateLimitClass("POST", "/api/armature/v1/workflows")).toBe("writes");
+    expect(rateLimitClass("POST", "/api/armature/v1/insights/events")).toBe("ingest");
+    expect(rateLimitClass("POST", "/api/armature/v1/insights/otlp/v1/traces")).toBe("ingest");
+    expect(rateLimitClass("PATCH", "/api/armature/v1/insights/topics/t")).toBe("writes");
     expect(rateLimitClass("PATCH", "/api/armature/v1/workflows/x")).toBe("writes");
     expect(rateLimitClass("DELETE", "/api/armature/v1/workflows/x")).toBe("writes");
   });
