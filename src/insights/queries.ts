@@ -122,23 +122,8 @@ const sessionColumns = (w: InsightWindow) => ({
   clientRepeat: clientRepeat(w.start, w.end),
 });
 
-interface SessionRow {
-  id: string;
-  mcpServerId: string | null;
-  clientName: string | null;
-  clientVersion: string | null;
-  startedAt: Date;
-  lastEventAt: Date;
-  events: number;
-  toolCalls: number;
-  toolErrors: number;
-  searches: number;
-  failedSearches: number;
-  negativeFeedback: number;
-  frustration: number;
-  summary: unknown;
-  clientRepeat?: unknown;
-}
+/** A session as the reads select it: its stored row (less org and bookkeeping), plus the read-time repeat flag. */
+type SessionRow = Omit<typeof insightSessions.$inferSelect, "orgId" | "updatedAt" | "summary"> & { summary: unknown; clientRepeat?: unknown };
 
 /** A session as lists show it (not yet redacted). */
 function toSessionItem(row: SessionRow) {
