@@ -274,6 +274,15 @@ function toTopicView(row: TopicRow) {
   };
 }
 
+/** A topic's own columns and its window figures, as every topic read selects them. */
+const topicColumns = (agg: ReturnType<typeof topicAggregates>) => ({
+  id: insightTopics.id,
+  label: insightTopics.label,
+  isUnmetDemand: insightTopics.isUnmetDemand,
+  archived: insightTopics.archived,
+  ...agg,
+});
+
 /** Non-archived topics with sessions in the window, sorted by `sort`. */
 async function topTopics(db: Database, orgId: string, w: InsightWindow, sort: TopicSort, limit: number) {
   const agg = topicAggregates(w);
@@ -283,13 +292,7 @@ async function topTopics(db: Database, orgId: string, w: InsightWindow, sort: To
     trend: [sql`(${agg.volume} - ${agg.previousVolume}) desc`, desc(agg.volume), asc(insightTopics.label), asc(insightTopics.id)],
   }[sort];
   const rows = await db
-    .select({
-      id: insightTopics.id,
-      label: insightTopics.label,
-      isUnmetDemand: insightTopics.isUnmetDemand,
-      archived: insightTopics.archived,
-      ...agg,
-    })
+    .select(topicColumns(agg))
     .from(insightTopics)
     .innerJoin(insightTopicSessions, topicWindowJoin(w))
     .where(and(eq(insightTopics.orgId, orgId), eq(insightTopics.archived, false)))
@@ -328,13 +331,7 @@ export async function getTopic(db: Database, orgId: string, id: string, range: I
   const misses = sql<number>`count(*)`;
   const [topicRows, samples, related] = await db.batch([
     db
-      .select({
-        id: insightTopics.id,
-        label: insightTopics.label,
-        isUnmetDemand: insightTopics.isUnmetDemand,
-        archived: insightTopics.archived,
-        ...agg,
-      })
+      .select(topicColumns(agg))
       .from(insightTopics)
       .leftJoin(insightTopicSessions, topicWindowJoin(w))
       .where(and(eq(insightTopics.orgId, orgId), eq(insightTopics.id, id)))

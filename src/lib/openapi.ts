@@ -58,9 +58,6 @@ export function errorResponses<S extends 400 | 404 | 409 | 413 | 415 | 422>(...e
   return { ...base, ...more };
 }
 
-/** Errors a JSON-body operation can answer on top of its own. */
-export const BODY_ERRORS = [400, 413, 415] as const;
-
 /** A UUID as clients send it; upper-case hex is accepted and folded to the stored lower case. */
 export const uuidInput = () => z.uuid().toLowerCase();
 
@@ -73,7 +70,3 @@ export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   content: { "application/json": { schema } },
 });
 
-export const jsonBody = <T extends z.ZodType>(schema: T) => ({
-  required: true,
-  content: { "application/json": { schema } },
-});

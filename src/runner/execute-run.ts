@@ -21,13 +21,6 @@ import { RunFailure, type McpSession, type RecordedToolCall } from "./types";
 /** Time kept back from a run's timeout to record its end inside the same invocation. */
 const FINISH_MARGIN_MS = 5_000;
 
-const LIMIT_NAMES = {
-  maxTurns: "maxTurns",
-  maxToolCalls: "maxToolCalls",
-  maxOutputTokens: "maxOutputTokens",
-  maxCostUsd: "maxCostUsd",
-} as const;
-
 /**
  * The judge of this deployment: ARMATURE_DEFAULT_JUDGE_MODEL, else the offline heuristic. A model judge is
  * resolved when a criterion first needs it (a run whose criteria all have checks never does), and a provider
@@ -135,7 +128,7 @@ export async function executeRun(ctx: AppContext, run: RunRow): Promise<void> {
     if (agent.stoppedBy) {
       throw new RunFailure(
         "limit_exceeded",
-        `The run was stopped by its ${LIMIT_NAMES[agent.stoppedBy]} limit (${setup.config.limits[agent.stoppedBy]}); the evidence up to that point is kept`,
+        `The run was stopped by its ${agent.stoppedBy} limit (${setup.config.limits[agent.stoppedBy]}); the evidence up to that point is kept`,
       );
     }
     const judgeSpan = trace.start("evaluate", "judge", root);

@@ -13,7 +13,7 @@ import { getWorkflow } from "../workflows/store";
  */
 export async function scheduleRetry(ctx: AppContext, run: RunRow, outcome: RunOutcome, infrastructure: boolean): Promise<void> {
   const version = await ctx.db
-    .select({ id: workflowVersions.id, config: workflowVersions.config })
+    .select()
     .from(workflowVersions)
     .where(and(eq(workflowVersions.id, run.workflowVersionId), eq(workflowVersions.orgId, run.orgId)))
     .get();
@@ -23,12 +23,10 @@ export async function scheduleRetry(ctx: AppContext, run: RunRow, outcome: RunOu
   if (!reason || !policy.retryOn.includes(reason) || run.attempt >= policy.maxAttempts) return;
   const current = await getWorkflow(ctx.db, run.orgId, run.workflowId);
   if (current.workflow.archivedAt) return;
-  const versionRow = await ctx.db.select().from(workflowVersions).where(eq(workflowVersions.id, version.id)).get();
-  if (!versionRow) return;
   const attempt = run.attempt + 1;
   await dispatchRuns(ctx, {
     orgId: run.orgId,
-    current: { workflow: current.workflow, version: versionRow },
+    current: { workflow: current.workflow, version },
     targets: [{ modelId: run.modelId, skillMode: run.skillMode, skillVersionId: run.skillVersionId }],
     trigger: run.trigger,
     reason: `retry ${attempt - 1} of run ${run.id} (${outcome.classification})`,

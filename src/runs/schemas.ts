@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { LINK_HEADER, PageInfoFields, paginationQuery } from "../lib/pagination";
+import { PageInfoFields, paginationQuery } from "../lib/pagination";
 import { uuidInput } from "../lib/openapi";
 import { CriterionCheck } from "../workflows/schemas";
 import { StoredSpan } from "./records";
@@ -140,7 +140,6 @@ export const RunListSchema = z
   .object({ runs: z.array(RunSummarySchema), ...PageInfoFields })
   .openapi("RunList");
 
-export { LINK_HEADER };
 
 /** Answer fields shared by the run's sub-resources. */
 const RunProgress = {
