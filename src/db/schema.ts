@@ -383,6 +383,29 @@ export const insightSearchMisses = sqliteTable(
   (t) => [primaryKey({ columns: [t.orgId, t.eventId] }), index("insight_search_misses_cluster_idx").on(t.orgId, t.clusterId, t.occurredAt)],
 );
 
+/**
+ * One session's share of the tool days: per source, tool and UTC day, how many of its tools_list events listed
+ * the tool and how many of its tool calls (and errored ones) named it. Rewritten with the session's rollup; a tool
+ * day is the sum of these rows, so a rollup never reads other sessions' raw events.
+ */
+export const insightSessionTools = sqliteTable(
+  "insight_session_tools",
+  {
+    orgId: text("org_id").notNull(),
+    sessionId: text("session_id").notNull(),
+    mcpServerId: text("mcp_server_id").notNull(),
+    toolName: text("tool_name").notNull(),
+    day: timestamp("day").notNull(),
+    offered: integer("offered").notNull(),
+    calls: integer("calls").notNull(),
+    errors: integer("errors").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.orgId, t.sessionId, t.mcpServerId, t.toolName, t.day] }),
+    index("insight_session_tools_day_idx").on(t.orgId, t.day, t.toolName),
+  ],
+);
+
 /** Per source, tool and day: how often it was offered (tools_list) and called, for "offered but never called". */
 export const insightToolDays = sqliteTable(
   "insight_tool_days",

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
 import type { AppContext } from "../context";
-import { insightEvents, insightSessions } from "../db/schema";
+import { insightEvents, insightSessions, insightSessionTools } from "../db/schema";
 import { chunk } from "../lib/d1";
 import { orderEvents, searchKey, summarizeSession, topicKey, topicLabel, type DeriveEvent, type SessionAggregate } from "./derive";
 
@@ -43,12 +43,17 @@ export async function rollupSessions(ctx: RollupDeps, orgId: string, sessionIds:
   // 1. Each session's events (the first MAX_SESSION_EVENTS by time), and the rows as they were (their bucket may move).
   const eventsBySession = new Map<string, DeriveEvent[]>();
   const before = new Map<string, { startedAt: Date; mcpServerId: string | null }>();
+  const oldShares: Array<{ day: Date; toolName: string }> = [];
   for (const part of chunk(ids, SESSIONS_PER_READ)) {
-    const [old, ...reads] = await db.batch([
+    const [old, shares, ...reads] = await db.batch([
       db
         .select({ id: insightSessions.id, startedAt: insightSessions.startedAt, mcpServerId: insightSessions.mcpServerId })
         .from(insightSessions)
         .where(and(eq(insightSessions.orgId, orgId), inArray(insightSessions.id, part))),
+      db
+        .selectDistinct({ day: insightSessionTools.day, toolName: insightSessionTools.toolName })
+        .from(insightSessionTools)
+        .where(and(eq(insightSessionTools.orgId, orgId), inArray(insightSessionTools.sessionId, part))),
       ...part.map((sessionId) =>
         db
           .select()
@@ -59,6 +64,7 @@ export async function rollupSessions(ctx: RollupDeps, orgId: string, sessionIds:
       ),
     ]);
     for (const row of old) before.set(row.id, row);
+    oldShares.push(...shares);
     part.forEach((id, i) => {
       const events = reads[i] as DeriveEvent[];
       if (events.length) eventsBySession.set(id, orderEvents(events));
@@ -67,7 +73,10 @@ export async function rollupSessions(ctx: RollupDeps, orgId: string, sessionIds:
 
   const buckets = new Map<string, { source: string; hour: number }>();
   const addBucket = (source: string | null, at: Date) => buckets.set(`${source ?? ""}|${hourOf(at)}`, { source: source ?? "", hour: hourOf(at) });
+  // The tool days to recompute: those the sessions' shares touch now and touched before.
   const toolDays = new Map<number, Set<string>>();
+  const addToolDay = (day: number, tool: string) => toolDays.set(day, (toolDays.get(day) ?? new Set<string>()).add(tool));
+  for (const old of oldShares) addToolDay(old.day.getTime(), old.toolName);
 
   // 2. Per session, one batch (one transaction): the session row, then everything derived from it.
   for (const [sessionId, events] of eventsBySession) {
@@ -75,25 +84,19 @@ export async function rollupSessions(ctx: RollupDeps, orgId: string, sessionIds:
     const old = before.get(sessionId);
     if (old) addBucket(old.mcpServerId, old.startedAt);
     addBucket(agg.mcpServerId, agg.startedAt);
-    for (const e of events) {
-      const names = e.type === "tool_call" && e.toolName ? [e.toolName] : e.type === "tools_list" ? toolNamesOf(e) : [];
-      if (!names.length) continue;
-      const day = dayOf(e.occurredAt);
-      const set = toolDays.get(day) ?? new Set<string>();
-      for (const n of names) set.add(n);
-      toolDays.set(day, set);
-    }
-    await d1.batch(sessionStatements(d1, orgId, sessionId, agg, events, now));
+    const shares = toolSharesOf(events);
+    for (const share of shares) addToolDay(share.day, share.tool);
+    await d1.batch([...sessionStatements(d1, orgId, sessionId, agg, events, now), ...toolShareStatements(d1, orgId, sessionId, agg.events, shares)]);
   }
 
   // 3. Hourly buckets: each recomputed in one statement from the sessions that started in its hour.
   const bucketStatements = [...buckets.values()].flatMap(({ source, hour }) => bucketStatementsFor(d1, orgId, source, hour));
   for (const part of chunk(bucketStatements, 50)) await d1.batch(part);
 
-  // 4. Tool days: recomputed from that day's events (the one read of raw events by time range).
+  // 4. Tool days: each recomputed from the sessions' shares of that day and tool (never from raw events).
   const toolStatements: D1PreparedStatement[] = [];
   for (const [day, names] of toolDays) {
-    for (const part of chunk([...names].sort(), MAX_PARAMS - 10)) toolStatements.push(toolDayStatement(d1, orgId, day, part));
+    for (const part of chunk([...names].sort(), MAX_PARAMS - 10)) toolStatements.push(...toolDayStatements(d1, orgId, day, part));
   }
   for (const part of chunk(toolStatements, 50)) await d1.batch(part);
   ctx.log.debug("insights rollup", { orgId, sessions: eventsBySession.size, buckets: buckets.size, toolDays: toolDays.size });
@@ -251,30 +254,82 @@ function bucketStatementsFor(d1: D1Database, orgId: string, source: string, hour
   ];
 }
 
+/** A session's share of one tool day (source or "", tool, UTC day). */
+interface ToolShare {
+  source: string;
+  tool: string;
+  day: number;
+  offered: number;
+  calls: number;
+  errors: number;
+}
+
+/** The session's shares of the tool days: its tools_list events per listed tool, its tool calls and errored ones per tool. */
+function toolSharesOf(events: DeriveEvent[]): ToolShare[] {
+  const shares = new Map<string, ToolShare>();
+  const share = (source: string | null, tool: string, day: number) => {
+    const key = `${source ?? ""}|${tool}|${day}`;
+    let s = shares.get(key);
+    if (!s) shares.set(key, (s = { source: source ?? "", tool, day, offered: 0, calls: 0, errors: 0 }));
+    return s;
+  };
+  for (const e of events) {
+    const day = dayOf(e.occurredAt);
+    if (e.type === "tool_call" && e.toolName) {
+      const s = share(e.mcpServerId, e.toolName, day);
+      s.calls++;
+      if (e.isError) s.errors++;
+    } else if (e.type === "tools_list") {
+      for (const tool of toolNamesOf(e)) share(e.mcpServerId, tool, day).offered++;
+    }
+  }
+  return [...shares.values()];
+}
+
+/** Shares per insert statement: 6 parameters each, plus 5. */
+const SHARES_PER_INSERT = 15;
+
+/** Replaces the session's tool-day shares, only when the session row is this rollup's (as its topic links). */
+function toolShareStatements(d1: D1Database, orgId: string, sessionId: string, events: number, shares: ToolShare[]): D1PreparedStatement[] {
+  const ours = [orgId, sessionId, events];
+  return [
+    d1.prepare(`DELETE FROM insight_session_tools WHERE org_id = ? AND session_id = ? AND ${SESSION_IS_OURS}`).bind(orgId, sessionId, ...ours),
+    ...chunk(shares, SHARES_PER_INSERT).map((part) =>
+      d1
+        .prepare(
+          `INSERT INTO insight_session_tools (org_id, session_id, mcp_server_id, tool_name, day, offered, calls, errors)
+           SELECT ?, ?, v.column1, v.column2, v.column3, v.column4, v.column5, v.column6
+           FROM (VALUES ${part.map(() => "(?, ?, ?, ?, ?, ?)").join(", ")}) v WHERE ${SESSION_IS_OURS}`,
+        )
+        .bind(orgId, sessionId, ...part.flatMap((s) => [s.source, s.tool, s.day, s.offered, s.calls, s.errors]), ...ours),
+    ),
+  ];
+}
+
 /**
- * The tool days (organization, source or "", tool, day) of these tools on this day, from the day's events of the
- * organization: `offered` = tools_list events that listed the tool, `calls` / `errors` = its tool calls and the
- * errored ones. This is the one read of raw events outside a session: bounded by organization and one day of
- * occurred_at, and only for the days and tools the rolled-up sessions touched.
+ * The tool days (organization, source or "", tool, day) of these tools on this day, as the sums of the sessions'
+ * shares: `offered` = tools_list events that listed the tool, `calls` / `errors` = its tool calls and the errored
+ * ones. One indexed read of the day's shares of these tools; a tool day no share is left in is deleted.
  */
-function toolDayStatement(d1: D1Database, orgId: string, day: number, tools: string[]): D1PreparedStatement {
-  const range = [orgId, day, day + DAY_MS];
-  return d1
-    .prepare(
-      `INSERT INTO insight_tool_days (org_id, mcp_server_id, tool_name, day, offered, calls, errors)
-       SELECT ?, src, tool, ?, sum(offered), sum(calls), sum(errors) FROM (
-         SELECT coalesce(mcp_server_id, '') AS src, tool_name AS tool, 0 AS offered, 1 AS calls, is_error AS errors
-         FROM insight_events WHERE org_id = ? AND occurred_at >= ? AND occurred_at < ? AND type = 'tool_call' AND tool_name IS NOT NULL
-         UNION ALL
-         SELECT src, tool, 1, 0, 0 FROM (
-           SELECT DISTINCT e.id, coalesce(e.mcp_server_id, '') AS src, j.value AS tool
-           FROM insight_events e, json_each(e.data, '$.toolNames') j
-           WHERE e.org_id = ? AND e.occurred_at >= ? AND e.occurred_at < ? AND e.type = 'tools_list' AND j.type = 'text'
-         )
-       ) WHERE tool IN (${tools.map(() => "?").join(", ")}) GROUP BY src, tool
-       ON CONFLICT (org_id, mcp_server_id, tool_name, day) DO UPDATE SET offered = excluded.offered, calls = excluded.calls, errors = excluded.errors`,
-    )
-    .bind(orgId, day, ...range, ...range, ...tools);
+function toolDayStatements(d1: D1Database, orgId: string, day: number, tools: string[]): D1PreparedStatement[] {
+  const inList = tools.map(() => "?").join(", ");
+  return [
+    d1
+      .prepare(
+        `INSERT INTO insight_tool_days (org_id, mcp_server_id, tool_name, day, offered, calls, errors)
+         SELECT org_id, mcp_server_id, tool_name, day, sum(offered), sum(calls), sum(errors) FROM insight_session_tools
+         WHERE org_id = ? AND day = ? AND tool_name IN (${inList}) GROUP BY mcp_server_id, tool_name
+         ON CONFLICT (org_id, mcp_server_id, tool_name, day) DO UPDATE SET offered = excluded.offered, calls = excluded.calls, errors = excluded.errors`,
+      )
+      .bind(orgId, day, ...tools),
+    d1
+      .prepare(
+        `DELETE FROM insight_tool_days WHERE org_id = ? AND day = ? AND tool_name IN (${inList}) AND NOT EXISTS (
+           SELECT 1 FROM insight_session_tools s WHERE s.org_id = insight_tool_days.org_id AND s.day = insight_tool_days.day
+           AND s.tool_name = insight_tool_days.tool_name AND s.mcp_server_id = insight_tool_days.mcp_server_id)`,
+      )
+      .bind(orgId, day, ...tools),
+  ];
 }
 
 /**

@@ -1,4 +1,5 @@
 import { and, asc, eq } from "drizzle-orm";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
   insightBuckets,
@@ -6,6 +7,7 @@ import {
   insightSearchClusters,
   insightSearchMisses,
   insightSessions,
+  insightSessionTools,
   insightToolDays,
   insightTopics,
   insightTopicSessions,
@@ -250,11 +252,66 @@ describe("rollupSessions", () => {
       [SRC, "search", day + DAY, 0, 1, 0],
     ]);
 
-    // A later session's calls recompute that day's counts from all of the day's events.
+    // A later session's calls add to that day's counts.
     await insert(org.id, [{ sessionId: "e", type: "tool_call", at: day + 9000, toolName: "delete" }]);
     await rollupSessions(ctx(), org.id, ["e"]);
     const del = (await snapshot(org.id)).toolDays.find((r) => r.toolName === "delete")!;
     expect([del.offered, del.calls]).toEqual([2, 1]);
+  });
+
+  it("keeps tool days from the sessions' shares: re-rolled sessions count once, pruned events still count, many tools fit", async () => {
+    const org = await createOrg();
+    const day = Date.UTC(2026, 0, 10);
+    const many = Array.from({ length: 40 }, (_, i) => `tool_${String(i).padStart(2, "0")}`);
+    await insert(org.id, [
+      { sessionId: "a", type: "tools_list", at: day + 1000, data: { toolNames: many } },
+      { sessionId: "a", type: "tool_call", at: day + 2000, toolName: "tool_00", isError: true },
+    ]);
+    await rollupSessions(ctx(), org.id, ["a"]);
+    await rollupSessions(ctx(), org.id, ["a"]);
+    let rows = (await snapshot(org.id)).toolDays;
+    expect(rows).toHaveLength(40);
+    expect(rows.every((r) => r.offered === 1)).toBe(true);
+    expect(rows.find((r) => r.toolName === "tool_00")).toMatchObject({ calls: 1, errors: 1 });
+
+    // The session grows in a second request: its share is replaced, not added to.
+    await insert(org.id, [{ sessionId: "a", type: "tool_call", at: day + 3000, toolName: "tool_00" }]);
+    await rollupSessions(ctx(), org.id, ["a"]);
+    expect((await snapshot(org.id)).toolDays.find((r) => r.toolName === "tool_00")).toMatchObject({ offered: 1, calls: 2, errors: 1 });
+
+    // Once the raw events of the day are gone, a late session of that day adds to the day without losing the rest.
+    await db.delete(insightEvents).where(eq(insightEvents.orgId, org.id)).run();
+    await insert(org.id, [{ sessionId: "late", type: "tool_call", at: day + 9000, toolName: "tool_00" }]);
+    await rollupSessions(ctx(), org.id, ["late"]);
+    rows = (await snapshot(org.id)).toolDays;
+    expect(rows).toHaveLength(40);
+    expect(rows.find((r) => r.toolName === "tool_00")).toMatchObject({ offered: 1, calls: 3, errors: 1 });
+  });
+
+  it("migration 0003's backfill gives the same session shares as the rollup", async () => {
+    const org = await createOrg();
+    const day = Date.UTC(2026, 0, 10);
+    await insert(org.id, [
+      { sessionId: "a", type: "tools_list", at: day + 1000, data: { toolNames: ["search", "create", "search", ""] } },
+      { sessionId: "a", type: "tool_call", at: day + 2000, toolName: "search", isError: true },
+      { sessionId: "a", type: "tool_call", at: day + DAY + 2000, toolName: "search" },
+      { sessionId: "b", type: "tool_call", at: day + 5000, toolName: "create", mcpServerId: null },
+    ]);
+    await rollupSessions(ctx(), org.id, ["a", "b"]);
+    const shares = () =>
+      db
+        .select()
+        .from(insightSessionTools)
+        .where(eq(insightSessionTools.orgId, org.id))
+        .orderBy(asc(insightSessionTools.sessionId), asc(insightSessionTools.day), asc(insightSessionTools.mcpServerId), asc(insightSessionTools.toolName))
+        .all();
+    const fromRollup = await shares();
+    expect(fromRollup).toHaveLength(4);
+    await db.delete(insightSessionTools).where(eq(insightSessionTools.orgId, org.id)).run();
+    const migration = env.TEST_MIGRATIONS.find((m) => m.name.startsWith("0003_"))!;
+    const backfill = migration.queries.find((q) => q.includes("INSERT INTO `insight_session_tools`"))!;
+    await env.DB.prepare(backfill.replace(/;\s*$/, "").concat(" ON CONFLICT DO NOTHING")).run();
+    expect(await shares()).toEqual(fromRollup);
   });
 
   it("does nothing for unknown sessions or an empty list, and keeps organizations apart", async () => {
