@@ -55,10 +55,13 @@ export async function ingestEvents(
 
   const issues: FieldIssue[] = [];
   const parsed: InsightEvent[] = [];
+  const latest = ctx.now().getTime() + INGEST_LIMITS.maxClockSkewMs;
   events.forEach((raw, index) => {
     const r = InsightEvent.safeParse(raw);
-    if (r.success) parsed.push(r.data);
-    else for (const issue of fieldIssues(r.error, "")) issues.push(name(index, issue.field, issue.message));
+    if (!r.success) for (const issue of fieldIssues(r.error, "")) issues.push(name(index, issue.field, issue.message));
+    else if (Date.parse(r.data.timestamp) > latest) {
+      issues.push(name(index, "timestamp", `Is in the future: at most ${INGEST_LIMITS.maxClockSkewMs / 60_000} minutes after the server's clock (${new Date(latest - INGEST_LIMITS.maxClockSkewMs).toISOString()})`));
+    } else parsed.push(r.data);
   });
   if (issues.length > 0) throw validationError(issues);
 

@@ -15,6 +15,8 @@ export const INGEST_LIMITS = {
   maxResultChars: 16_384,
   /** A tool call's `arguments`, as JSON text. */
   maxArgumentsChars: 65_536,
+  /** How far after the server's clock an event's timestamp may be (client clocks drift); later is refused. */
+  maxClockSkewMs: 5 * 60_000,
 } as const;
 
 /** Printable ASCII (space to tilde): client ids and session ids. */

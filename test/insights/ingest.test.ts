@@ -166,6 +166,22 @@ describe("POST /insights/events", () => {
     expect(await rowsOf(o.id)).toEqual([]);
   });
 
+  it("refuses an event more than 5 minutes in the future (naming it, nothing stored) and accepts clock skew under that", async () => {
+    const o = await createOrg({ features: [FEATURE] });
+    const inFuture = (ms: number) => new Date(Date.now() + ms).toISOString();
+    const bad = await send(o, [
+      { id: uid(), sessionId: "f", type: "session_start", timestamp: inFuture(60_000) },
+      { id: uid(), sessionId: "f", type: "session_end", timestamp: inFuture(10 * 60_000) },
+    ]);
+    const error = expectError(bad, 400, "validation_failed");
+    expect(errorFields(error)).toEqual(["body.events.1.timestamp"]);
+    expect(error.message).toMatch(/future/);
+    expect(await rowsOf(o.id)).toEqual([]);
+
+    const ok = await send(o, [{ id: uid(), sessionId: "f", type: "session_start", timestamp: inFuture(4 * 60_000) }]);
+    expect(ok).toMatchObject({ status: 202, body: { accepted: 1, duplicates: 0 } });
+  });
+
   it("refuses unknown fields of an event, an empty batch and more than 1,000 events", async () => {
     const bad = await send(org, [{ id: uid(), sessionId: "s", type: "session_end", timestamp: at(0), extra: 1 }]);
     expect(errorFields(expectError(bad, 400, "validation_failed"))).toEqual(["body.events.0.extra"]);
