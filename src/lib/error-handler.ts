@@ -20,7 +20,11 @@ export const handleError: ErrorHandler<AppEnv> = (err, c) => {
   if (err instanceof HTTPException && err.status < 500) {
     const code = codeForStatus(err.status);
     const message =
-      code === "unsupported_media_type" ? "Request bodies must be sent as 'Content-Type: application/json'" : err.message;
+      code !== "unsupported_media_type"
+        ? err.message
+        : new URL(c.req.url).pathname.endsWith("/otlp/v1/traces")
+          ? "OTLP/HTTP is accepted as JSON only: send 'Content-Type: application/json' (set the exporter's protocol to http/json, e.g. OTEL_EXPORTER_OTLP_PROTOCOL=http/json); protobuf is not accepted"
+          : "Request bodies must be sent as 'Content-Type: application/json'";
     return errorResponse(c, new ApiError(code, message || code));
   }
   (c.var.app?.log ?? createLogger({ requestId: c.var.requestId })).error("unhandled error", {

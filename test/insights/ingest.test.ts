@@ -403,6 +403,16 @@ describe("POST /insights/otlp/v1/traces", () => {
     expect(await rowsOf(o.id)).toEqual([]);
   });
 
+  it("answers OTLP protobuf with 415 saying to export http/json", async () => {
+    const res = await callJson("/insights/otlp/v1/traces", {
+      key: org.ownerKey,
+      host: org.host,
+      headers: { "content-type": "application/x-protobuf" },
+      rawBody: new Uint8Array([0x0a, 0x02, 0x08, 0x01]),
+    });
+    expect(expectError(res, 415, "unsupported_media_type").message).toMatch(/http\/json/);
+  });
+
   it("refuses viewers and organizations without the feature", async () => {
     const o = await createOrg({ features: [FEATURE] });
     expectError(await sendOtlp(o, { resourceSpans: [] }, await o.keyFor("viewer")), 403, "forbidden");
