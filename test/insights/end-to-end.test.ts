@@ -37,6 +37,10 @@ type Ev = Record<string, unknown>;
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
+// The Worker runs in this isolate: its clock is frozen at 13:30 UTC of today for the whole file, so windows,
+// buckets and "today" cannot move between an ingest and the reads that check it (a run crossing an hour).
+vi.useFakeTimers({ toFake: ["Date"] });
+vi.setSystemTime(Math.floor(Date.now() / DAY) * DAY + 13.5 * HOUR);
 const TODAY = Math.floor(Date.now() / DAY) * DAY;
 /** Yesterday 00:00 UTC: point 5 of the 7d trend (point 6 is today). */
 const Y = TODAY - DAY;

@@ -3,7 +3,7 @@
  * Windows are checked through the query functions with a pinned clock; access, validation, 404s, PATCH and
  * redaction through the Worker (data placed well inside the window of the real clock).
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { suggestedWorkflow } from "../../src/insights/derive";
 import {
   getOverview,
@@ -322,6 +322,10 @@ describe("failed searches", () => {
 // ---------------------------------------------------------------------------------------------------------
 // Through the Worker.
 
+// The Worker runs in this isolate: its clock is frozen at 13:30 UTC of today for these tests, so an hour cannot
+// turn between an ingest and the reads that check it.
+vi.useFakeTimers({ toFake: ["Date"] });
+vi.setSystemTime(Math.floor(Date.now() / 86_400_000) * 86_400_000 + 13.5 * 3600_000);
 const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000);
 
 describe("over REST", () => {
