@@ -22,6 +22,8 @@ export default defineConfig(async () => {
     ],
     test: {
       setupFiles: ["./test/apply-migrations.ts"],
+      // Engine scenarios run several real runs in one test; on 2 busy cores they can pass 5 s (the default).
+      testTimeout: 20_000,
       reporters: ["default", "./test/summary-reporter.ts"],
     },
   };
