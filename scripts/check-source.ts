@@ -1,7 +1,7 @@
 /**
  * `npm run lint:source`: the layering and logging rules of src/, which the compiler does not check.
  *   - Only src/lib/logger.ts writes to the console (the admin CLI prints to its terminal, so src/admin/ may).
- *   - The HTTP layer (src/routes/, src/app.ts) may import the domain; nothing in the domain imports it back.
+ *   - The HTTP layer (src/routes/, src/mcp-api/, src/app.ts) may import the domain; nothing in the domain imports it back.
  * Exits 1 with one line per problem.
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -16,7 +16,7 @@ function files(dir: string): string[] {
   );
 }
 
-const HTTP_LAYER = [path.join(src, "routes"), path.join(src, "app.ts"), path.join(src, "index.ts")];
+const HTTP_LAYER = [path.join(src, "routes"), path.join(src, "mcp-api"), path.join(src, "app.ts"), path.join(src, "index.ts")];
 const isHttp = (file: string) => HTTP_LAYER.some((p) => file === p || file.startsWith(p + path.sep));
 const CONSOLE_ALLOWED = [path.join(src, "lib", "logger.ts"), path.join(src, "admin")];
 

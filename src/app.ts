@@ -9,9 +9,10 @@ import type { ApiApp, AppEnv } from "./env";
 import { errorResponse, handleError } from "./lib/error-handler";
 import { ApiError } from "./lib/errors";
 import { API_BASE } from "./lib/openapi";
-import { useRateLimits } from "./lib/rate-limit";
+import { rateLimitClass, useRateLimits } from "./lib/rate-limit";
 import { requestId } from "./lib/request-id";
 import { validationHook } from "./lib/validation";
+import { MCP_PATH, registerMcpApi } from "./mcp-api/endpoint";
 import { registerDocs } from "./routes/docs";
 import { REST_BINDINGS } from "./routes";
 import { registerRest } from "./routes/rest";
@@ -84,6 +85,7 @@ export function createApp() {
   const defaultLimit = limitTo(MAX_BODY_BYTES);
   const ingestLimit = limitTo(MAX_INGEST_BODY_BYTES);
   app.use(`${API_BASE}/*`, (c, next) => (INGEST_PATHS.has(c.req.path) ? ingestLimit : defaultLimit)(c, next));
+  app.use(MCP_PATH, defaultLimit);
   /** 405 with Allow when `path` is served with other methods; null when it is not served at all. */
   const methodNotAllowed = (c: Context<AppEnv>) => {
     const path = new URL(c.req.url).pathname;
@@ -99,6 +101,9 @@ export function createApp() {
   const docsPaths = new Set(app.routes.filter((r) => r.method !== "ALL" && r.path.startsWith(API_BASE)).map((r) => r.path));
   for (const path of docsPaths) app.all(path, (c) => methodNotAllowed(c)!);
   app.route(API_BASE, api);
+  // The MCP API (docs/mcp-api.md): the same operations as tools; a tool call counts in its REST request's class.
+  const restClass = new Map(REST_BINDINGS.map((b) => [b.op.name, rateLimitClass(b.method, b.path)]));
+  registerMcpApi(app, { rateLimitClassOf: (name) => restClass.get(name)! });
 
   app.onError(handleError);
   app.notFound((c) => methodNotAllowed(c) ?? errorResponse(c, new ApiError("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`)));

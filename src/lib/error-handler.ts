@@ -2,12 +2,18 @@ import type { Context, ErrorHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../env";
 import { ApiError, codeForStatus, ERROR_STATUS } from "./errors";
-import { createLogger, errorFields } from "./logger";
+import { createLogger, errorFields, type LogFields, type Logger } from "./logger";
 
-/** Answers an ApiError as the documented envelope. */
+/**
+ * Answers an ApiError as the documented envelope. A 401 carries the `WWW-Authenticate: Bearer` challenge (RFC
+ * 9110 requires one; MCP clients read it), with `error="invalid_token"` only when a credential was sent (RFC 6750).
+ */
 export function errorResponse(c: Context<AppEnv>, err: ApiError): Response {
   const res = c.json(err.toBody(), ERROR_STATUS[err.code]);
   if (c.var.requestId) res.headers.set("x-request-id", c.var.requestId);
+  if (err.code === "unauthorized") {
+    res.headers.set("www-authenticate", c.req.header("authorization") ? 'Bearer realm="armature", error="invalid_token"' : 'Bearer realm="armature"');
+  }
   return res;
 }
 
@@ -27,10 +33,15 @@ export const handleError: ErrorHandler<AppEnv> = (err, c) => {
           : "Request bodies must be sent as 'Content-Type: application/json'";
     return errorResponse(c, new ApiError(code, message || code));
   }
-  (c.var.app?.log ?? createLogger({ requestId: c.var.requestId })).error("unhandled error", {
-    method: c.req.method,
-    path: new URL(c.req.url).pathname,
-    error: errorFields(err),
-  });
-  return errorResponse(c, new ApiError("internal_error", `Internal error (request ${c.var.requestId ?? "unknown"})`));
+  const log = c.var.app?.log ?? createLogger({ requestId: c.var.requestId });
+  return errorResponse(c, unexpectedError(err, log, c.var.requestId, { method: c.req.method, path: new URL(c.req.url).pathname }));
 };
+
+/**
+ * An error no code anticipated, on any surface: logged with `fields`, and answered as a bare internal error
+ * that names only the request id.
+ */
+export function unexpectedError(err: unknown, log: Logger, requestId: string | undefined, fields: LogFields = {}): ApiError {
+  log.error("unhandled error", { ...fields, error: errorFields(err) });
+  return new ApiError("internal_error", `Internal error (request ${requestId ?? "unknown"})`);
+}

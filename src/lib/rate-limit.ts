@@ -160,36 +160,44 @@ async function consult(c: Context<AppEnv>, cls: RateLimitClass) {
  * 429 `rate_limited` with `Retry-After` past either, and puts `RateLimit-Policy` and `RateLimit` on every
  * response (success or error) of the policies it could consult.
  */
-export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
-  // Mounted before authentication by mistake, it limits nothing rather than failing every request.
-  if (!c.var.principal) return next();
-  const cls = rateLimitClass(c.req.method, c.req.path);
-  const { resetSeconds } = currentWindow(Date.now());
-  const { outcomes, refused } = await consult(c, cls);
-  const apply = (headers: Headers) => {
-    if (outcomes.length === 0) return;
-    headers.set(
-      "ratelimit-policy",
-      outcomes.map((o) => `"${o.name}";q=${o.limit};w=${RATE_LIMIT_WINDOW_SECONDS}`).join(", "),
-    );
-    headers.set("ratelimit", outcomes.map((o) => `"${o.name}";r=${o.remaining};t=${resetSeconds}`).join(", "));
-  };
-  if (refused) {
-    const res = errorResponse(
-      c,
-      new ApiError(
-        "rate_limited",
-        `Rate limit exceeded: at most ${refused.limit} ${cls} a minute per ${SCOPE_WORDS[refused.scope]}; retry in ${resetSeconds} seconds`,
-        { policy: refused.name, limit: refused.limit, windowSeconds: RATE_LIMIT_WINDOW_SECONDS, retryAfterSeconds: resetSeconds },
-      ),
-    );
-    apply(res.headers);
-    res.headers.set("retry-after", String(resetSeconds));
-    return res;
-  }
-  await next();
-  apply(c.res.headers);
-});
+export const rateLimit = rateLimitBy((c) => rateLimitClass(c.req.method, c.req.path));
+
+/**
+ * The rate-limit middleware for requests whose class `classify` tells (REST: `rateLimitClass` of the method and
+ * path; the MCP API: the class of the REST request of the operation a tool call runs).
+ */
+export function rateLimitBy(classify: (c: Context<AppEnv>) => RateLimitClass | Promise<RateLimitClass>) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    // Mounted before authentication by mistake, it limits nothing rather than failing every request.
+    if (!c.var.principal) return next();
+    const cls = await classify(c);
+    const { resetSeconds } = currentWindow(Date.now());
+    const { outcomes, refused } = await consult(c, cls);
+    const apply = (headers: Headers) => {
+      if (outcomes.length === 0) return;
+      headers.set(
+        "ratelimit-policy",
+        outcomes.map((o) => `"${o.name}";q=${o.limit};w=${RATE_LIMIT_WINDOW_SECONDS}`).join(", "),
+      );
+      headers.set("ratelimit", outcomes.map((o) => `"${o.name}";r=${o.remaining};t=${resetSeconds}`).join(", "));
+    };
+    if (refused) {
+      const res = errorResponse(
+        c,
+        new ApiError(
+          "rate_limited",
+          `Rate limit exceeded: at most ${refused.limit} ${cls} a minute per ${SCOPE_WORDS[refused.scope]}; retry in ${resetSeconds} seconds`,
+          { policy: refused.name, limit: refused.limit, windowSeconds: RATE_LIMIT_WINDOW_SECONDS, retryAfterSeconds: resetSeconds },
+        ),
+      );
+      apply(res.headers);
+      res.headers.set("retry-after", String(resetSeconds));
+      return res;
+    }
+    await next();
+    apply(c.res.headers);
+  });
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // The OpenAPI side.

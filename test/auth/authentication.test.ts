@@ -44,6 +44,8 @@ describe("API key authentication", () => {
       expect(res.status, JSON.stringify(headers)).toBe(401);
       expect(await res.json()).toEqual(UNAUTHORIZED);
       expect(res.headers.get("x-request-id")).toBeTruthy();
+      // The challenge RFC 9110 requires with a 401; an error code only when a credential was sent (RFC 6750).
+      expect(res.headers.get("www-authenticate")).toBe(headers.authorization ? 'Bearer realm="armature", error="invalid_token"' : 'Bearer realm="armature"');
     }
   });
 

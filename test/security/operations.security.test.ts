@@ -9,6 +9,10 @@
  * one per operation name, and a runtime check for one per documented operation), and the roles and
  * features the document declares are checked against what that table pins, so a role lowered by accident
  * fails here instead of quietly dropping the 403 cases.
+ *
+ * The MCP API (the last section) serves the same operations as tools: every tool gets the same refusals from the
+ * same table, at the HTTP layer (keys: 401 with a Bearer challenge) or as a tool error result (role, feature,
+ * another organization's ids).
  */
 import type { z } from "@hono/zod-openapi";
 import { env } from "cloudflare:workers";
@@ -43,7 +47,9 @@ import {
   listWorkflowsOp,
   updateWorkflowOp,
 } from "../../src/workflows/operations";
-import { callJson, createKey, createOrg, db, expectError, type ErrorObject, type JsonResponse, type TestOrg } from "../helpers";
+import { MCP_TOOLS } from "../../src/mcp-api/tools";
+import { callJson, createKey, createOrg, db, errorOf, expectError, type ErrorObject, type JsonResponse, type TestOrg } from "../helpers";
+import { connect, postMcp, settle, toolError } from "../mcp-api/fixtures";
 import { insertCluster, insertSession, insertTopic } from "../insights/read-fixtures";
 import { createRun, createWorkflow as insertWorkflow } from "../runs/fixtures";
 import { captureQueue, createMcpSource, createWorkflow } from "../workflows/fixtures";
@@ -403,13 +409,14 @@ const VOLATILE_COLUMNS: Record<string, string[]> = { api_keys: ["last_used_at", 
  * their runs or workflows. A table it cannot tie to an organization fails loudly, so a new table is not
  * silently left out.
  */
-async function storedState(orgIds: string[]): Promise<Record<string, string[]>> {
+async function storedState(orgIds: string[], ignore: readonly string[] = []): Promise<Record<string, string[]>> {
   const tables = await env.DB.prepare(
     "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name <> 'd1_migrations' ORDER BY name",
   ).all<{ name: string }>();
   const inOrgs = `(${orgIds.map(() => "?").join(", ")})`;
   const state: Record<string, string[]> = {};
   for (const { name } of tables.results) {
+    if (ignore.includes(name)) continue;
     const columns = (await env.DB.prepare(`PRAGMA table_info("${name}")`).all<{ name: string }>()).results.map((c) => c.name);
     let where: string;
     if (name === "organizations") where = `id IN ${inOrgs}`;
@@ -644,6 +651,122 @@ describe.each(OPERATION_NAMES.map((name) => [name] as const))("%s", (name) => {
       const value = param.name === "pageSize" ? "0" : invalidValue(param.schema)!;
       const r = await refused([a.id], own, { key: a.ownerKey }, { query: { ...spec().entry.query, [param.name]: value } });
       expect(fieldsOf(expectEnvelope(r, 400, "validation_failed"))).toContain(`query.${param.name}`);
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// The MCP API: every tool, the refusals of its operation.
+
+/**
+ * What the MCP API's own usage recording writes (docs/mcp-api.md): a refused tool call is recorded as usage of
+ * an organization with MCP Analytics, so these tables may change when a call is refused; nothing else may.
+ */
+const USAGE_TABLES = [
+  "insight_events",
+  "insight_sessions",
+  "insight_buckets",
+  "insight_session_tools",
+  "insight_tool_days",
+  "insight_topic_sessions",
+  "insight_search_clusters",
+  "insight_search_misses",
+];
+
+describe("the MCP tool list", () => {
+  it("has a tool for every operation but ingestion, each refused what its operation is refused", () => {
+    const bound = MCP_TOOLS.map((t) => t.op.name);
+    expect(OPERATION_NAMES.filter((n) => !bound.includes(n))).toEqual(["ingestInsightEvents", "ingestInsightOtlpTraces"]);
+  });
+});
+
+describe.each(MCP_TOOLS.map((t) => [t.name, t] as const))("MCP tool %s", (toolName, tool) => {
+  const entry = (VALID_REQUESTS as Record<string, TableEntry>)[tool.op.name]!;
+  const refusedRoles = ROLES.filter((r) => !allowedRoles({ role: entry.role, roles: entry.roles as Role[] | undefined }).includes(r));
+  let a: TestOrg;
+  let b: TestOrg;
+
+  beforeAll(async () => {
+    a = await createOrg({ features: ALL_FEATURES });
+    b = await createOrg({ features: ALL_FEATURES });
+  });
+
+  /** The valid request's arguments for `org` (path id, query and body side by side), `id` naming the resource. */
+  const argsFor = async (org: TestOrg, id?: string) => ({
+    ...(entry.id ? { id: id ?? (await createResource(entry.id, org)) } : {}),
+    ...entry.query,
+    ...((entry.body ? await entry.body(org) : {}) as object),
+  });
+
+  /** Calls the tool with `key` and asserts nothing but usage was written for `orgIds` and nothing queued. */
+  async function callExpectingNoWrites(orgIds: string[], key: string, args: Record<string, unknown>, opts: { host?: string } = {}) {
+    const client = await connect({ key, host: opts.host });
+    await settle();
+    const before = await storedState(orgIds, USAGE_TABLES);
+    const queued = queue.messages.length;
+    const result = await client.callTool({ name: toolName, arguments: args });
+    await settle();
+    const answer = `the answer was ${JSON.stringify(result.structuredContent).slice(0, 300)}`;
+    expect(await storedState(orgIds, USAGE_TABLES), `stored state changed; ${answer}`).toEqual(before);
+    expect(queue.messages.length, `messages were queued; ${answer}`).toBe(queued);
+    return result;
+  }
+
+  it("succeeds with the valid arguments and a key of exactly its role (the control)", async () => {
+    const client = await connect({ key: await a.keyFor(entry.role) });
+    const result = await client.callTool({ name: toolName, arguments: await argsFor(a) });
+    expect(result.isError ?? false, JSON.stringify(result.structuredContent)).toBe(false);
+  });
+
+  it("refuses at the HTTP layer, before any tool runs: 401 with a Bearer challenge for no key and every bad key", async () => {
+    const args = await argsFor(a);
+    const body = { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: toolName, arguments: args } };
+    const wrong = `${a.ownerKey.slice(0, -1)}${a.ownerKey.endsWith("A") ? "B" : "A"}`;
+    const expired = await createKey(a.id, "owner", { expiresAt: new Date(Date.now() - 1000) });
+    const cases: Array<[string, Parameters<typeof postMcp>[0]]> = [
+      ["no key", { key: null }],
+      ["a malformed key", { authorization: "Bearer not-a-key" }],
+      ["another scheme", { authorization: "Basic YWxhZGRpbjpvcGVuc2VzYW1l" }],
+      ["a wrong secret", { key: wrong }],
+      ["a revoked key", { key: await revokedKey(a) }],
+      ["an expired key", { key: expired }],
+      ["another organization's key on this organization's host", { key: b.ownerKey, host: a.host }],
+    ];
+    const before = await storedState([a.id, b.id]);
+    for (const [what, auth] of cases) {
+      const res = await postMcp({ ...auth, body });
+      expect(res.status, what).toBe(401);
+      expect(res.headers.get("www-authenticate"), what).toMatch(/^Bearer realm="armature"/);
+      expect(errorOf(await res.json())?.code, what).toBe("unauthorized");
+    }
+    await settle();
+    expect(await storedState([a.id, b.id])).toEqual(before);
+  });
+
+  if (entry.id !== undefined) {
+    it("answers another organization's id not_found, and changes nothing of either", async () => {
+      const theirs = await createResource(entry.id!, b);
+      const result = await callExpectingNoWrites([a.id, b.id], a.ownerKey, await argsFor(a, theirs));
+      toolError(result, "not_found");
+    });
+  }
+
+  if (refusedRoles.length > 0) {
+    it.each(refusedRoles.map((role) => [role] as const))("refuses a %s key: forbidden, nothing written", async (role) => {
+      toolError(await callExpectingNoWrites([a.id], await a.keyFor(role), await argsFor(a)), "forbidden");
+    });
+
+    it.each(refusedRoles.map((role) => [role] as const))("refuses a %s key with malformed arguments: forbidden, not validation_failed", async (role) => {
+      const spoiled = { ...(await argsFor(a)), ...(entry.id ? { id: "not-a-uuid" } : {}), unknownArgument: [] };
+      toolError(await callExpectingNoWrites([a.id], await a.keyFor(role), spoiled), "forbidden");
+    });
+  }
+
+  if (entry.feature !== undefined) {
+    it(`refuses an organization without ${entry.feature}, with its owner key: feature_disabled, nothing written`, async () => {
+      const c = await createOrg({ features: ALL_FEATURES.filter((f) => f !== entry.feature) });
+      const result = await callExpectingNoWrites([c.id], c.ownerKey, await argsFor(c, entry.id ? crypto.randomUUID() : undefined));
+      toolError(result, "feature_disabled");
     });
   }
 });
