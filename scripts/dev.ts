@@ -1,14 +1,16 @@
-// `npm run dev`: local secrets, local D1 migrations, the demo organization and its owner key, then
-// `wrangler dev` on http://127.0.0.1:8787. Extra arguments go to wrangler dev (`npm run dev -- --port 9000`).
+// `npm run dev`: local secrets, local D1 migrations, the demo organization with its owner and viewer keys, then
+// `wrangler dev` on http://127.0.0.1:8787, and once it answers the demo content (src/admin/demo-seed.ts) through
+// the REST API. Extra arguments go to wrangler dev (`npm run dev -- --port 9000`).
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import net from "node:net";
 import { constants } from "node:os";
 import path from "node:path";
 import { parsePeppers } from "../src/auth/api-key";
 import { DEMO_ORG, ensureDemo } from "../src/admin/demo";
+import { DEMO_SESSION_IDS, type DemoSeedReport, latestRuns, seedChangedAnything, seedDemo } from "../src/admin/demo-seed";
 import { AdminError } from "../src/admin/errors";
 import { ensureDevVars } from "./lib/dev-vars";
-import { DATABASE, DEFAULT_STATE_DIR, demoKeyPath, ROOT } from "./lib/project";
+import { DATABASE, DEFAULT_STATE_DIR, demoKeyPath, demoViewerKeyPath, ROOT } from "./lib/project";
 import { d1Executor, runWrangler, spawnWrangler, wranglerEnv } from "./lib/wrangler";
 
 const API_PATH = "/api/armature/v1";
@@ -63,7 +65,7 @@ async function applyMigrations(persistTo: string | undefined) {
   }
   const applied = /No migrations to apply/i.test(result.stdout)
     ? []
-    : result.stdout.split("\n").flatMap((l) => (l.includes("✅") ? (/[\w.-]+\.sql/.exec(l) ?? []) : []));
+    : [...new Set(result.stdout.split("\n").flatMap((l) => (l.includes("✅") ? (/[\w.-]+\.sql/.exec(l) ?? []) : [])))];
   console.log(applied.length ? `Applied migrations: ${applied.join(", ")}` : "Local database schema is up to date.");
 }
 
@@ -71,18 +73,93 @@ function readStoredKey(file: string): string | null {
   return existsSync(file) ? readFileSync(file, "utf8").trim() || null : null;
 }
 
-function banner(base: string, key: string, keyFile: string, ready: boolean) {
+/** A path as the user should read it: relative to the project when inside it. */
+function shown(file: string): string {
+  const rel = path.relative(ROOT, file);
+  return rel.startsWith("..") || path.isAbsolute(rel) ? file : rel;
+}
+
+function writeKey(file: string, key: string) {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+}
+
+type SeedOutcome = { report: DemoSeedReport } | { error: string };
+
+/** The demo content through the REST API; a failure is reported, never fatal (the API itself works). */
+async function seed(base: string, ownerKey: string, viewerKey: string): Promise<SeedOutcome> {
+  try {
+    return { report: await seedDemo({ baseUrl: base, ownerKey, viewerKey, fetch: (input, init) => fetch(input, init) }) };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
+function demoLines(outcome: SeedOutcome, viewerKeyFile: string): string[] {
+  if ("error" in outcome) {
+    return [
+      `demo: WARNING: seeding the demo content failed: ${outcome.error}`,
+      "demo: the API works; the demo source, workflows or insights may be missing. The next npm run dev tries again.",
+    ];
+  }
+  const { source, workflows, events } = outcome.report;
+  const lines = [
+    `demo: MCP source '${source.name}' is this server's own MCP API (${source.url}), read with the demo viewer key` +
+      ` (kept in ${shown(viewerKeyFile)})${source.created ? ": registered now" : ""}`,
+    ...workflows.map(
+      (w) =>
+        `demo: workflow '${w.name}', ends ${w.expect.status} by design` +
+        (w.created ? ": created now, its first run is queued" : w.movedToSource ? ": moved to this source" : ""),
+    ),
+    `demo: insights: ${Object.keys(DEMO_SESSION_IDS).length} demo usage sessions (${events.accepted + events.duplicates} events` +
+      `${events.accepted ? ", stored now" : ""}) and the MCP calls of the demo runs`,
+  ];
+  if (!seedChangedAnything(outcome.report)) lines.push("demo: already seeded, nothing new was created");
+  return lines;
+}
+
+/**
+ * Waits (up to a minute) for the latest run of each demo workflow to end and prints how it ended, with a
+ * warning when that is not what the demo promises. Never fatal.
+ */
+async function reportDemoRuns(base: string, ownerKey: string, report: DemoSeedReport, stillRunning: () => boolean) {
+  const deadline = Date.now() + 60_000;
+  const pending = new Map(report.workflows.map((w) => [w.id, w]));
+  while (pending.size > 0 && Date.now() < deadline && stillRunning()) {
+    try {
+      const ids = [...pending.keys()];
+      const runs = await latestRuns({ baseUrl: base, ownerKey, fetch: (input, init) => fetch(input, init) }, ids);
+      runs.forEach((run, i) => {
+        const w = pending.get(ids[i]!)!;
+        if (!run || !["pass", "fail", "partial"].includes(run.status)) return;
+        pending.delete(w.id);
+        const asDesigned = run.status === w.expect.status && run.classification === w.expect.classification;
+        const as = asDesigned ? "as designed" : `WARNING: expected ${w.expect.status} (${w.expect.classification})`;
+        console.log(`demo: latest run of '${w.name}': ${run.status} (${run.classification}), ${as}; ${API_PATH}/runs/${run.id}`);
+      });
+    } catch {
+      // the server may be restarting: try again
+    }
+    if (pending.size > 0) await new Promise((r) => setTimeout(r, 1_000));
+  }
+  for (const w of pending.values()) console.log(`demo: WARNING: the latest run of '${w.name}' did not end within a minute`);
+}
+
+function banner(base: string, key: string, keyFile: string, ready: boolean, demo: string[]) {
   const api = `${base}${API_PATH}`;
   const lines = [
     "",
     "────────────────────────────────────────────────────────────────────────",
     ready ? `Armature API running at ${api}` : `Armature API starting at ${api} (it has not answered yet)`,
-    `Organization '${DEMO_ORG.slug}', owner key (kept in ${path.relative(ROOT, keyFile)}):`,
+    `Organization '${DEMO_ORG.slug}', owner key (kept in ${shown(keyFile)}):`,
     "",
     `ARMATURE_API_KEY=${key}`,
     "",
-    "Try it:",
+    ...demo,
+    ...(demo.length ? [""] : []),
+    "Try it (README.md walks through the demo):",
     `  curl -s ${api}/org -H "authorization: Bearer ${key}"`,
+    `  curl -s ${api}/runs -H "authorization: Bearer ${key}"`,
     `OpenAPI document: ${api}/openapi   API reference: ${api}/docs`,
     "Admin CLI (keys, organizations, features): npm run armature -- --help",
     process.env.ARMATURE_DEV_CRON === "0"
@@ -148,17 +225,24 @@ async function main() {
   await applyMigrations(dev.persistTo);
 
   const keyFile = demoKeyPath(dev.stateDir);
+  const viewerKeyFile = demoViewerKeyPath(dev.stateDir);
   let demo;
   try {
-    demo = await ensureDemo(d1Executor({ remote: false, persistTo: dev.persistTo }), parsePeppers(vars.API_KEY_PEPPERS), readStoredKey(keyFile));
+    demo = await ensureDemo(d1Executor({ remote: false, persistTo: dev.persistTo }), parsePeppers(vars.API_KEY_PEPPERS), {
+      owner: readStoredKey(keyFile),
+      viewer: readStoredKey(viewerKeyFile),
+    });
   } catch (err) {
     fail(err instanceof AdminError ? err.message : `preparing the demo organization failed: ${(err as Error).message}`);
   }
   if (demo.orgCreated) console.log(`Created organization '${DEMO_ORG.slug}' (${DEMO_ORG.name}).`);
   if (demo.minted) {
-    mkdirSync(path.dirname(keyFile), { recursive: true });
-    writeFileSync(keyFile, `${demo.key}\n`, { mode: 0o600 });
+    writeKey(keyFile, demo.key);
     console.log("Minted a new demo owner key.");
+  }
+  if (demo.viewerMinted) {
+    writeKey(viewerKeyFile, demo.viewerKey);
+    console.log("Minted a new demo viewer key (the demo MCP source's key).");
   }
   for (const id of demo.revokedKeyIds) console.log(`Revoked the previous demo key ${id}.`);
 
@@ -189,8 +273,10 @@ async function main() {
   const protocol = optionValue(dev.args, "local-protocol")?.value === "https" ? "https" : "http";
   const base = `${protocol}://${host}:${dev.port}`;
   const ready = await waitUntilReady(base, () => !exited);
-  if (!exited) banner(base, demo.key, keyFile, ready);
+  const seeded = ready && !exited ? await seed(base, demo.key, demo.viewerKey) : null;
+  if (!exited) banner(base, demo.key, keyFile, ready, seeded ? demoLines(seeded, viewerKeyFile) : []);
   if (ready) emulateCron(base, () => !exited);
+  if (seeded && "report" in seeded) await reportDemoRuns(base, demo.key, seeded.report, () => !exited);
 }
 
 await main();

@@ -13,3 +13,8 @@ export const DEFAULT_STATE_DIR = path.join(ROOT, ".wrangler", "state");
 export function demoKeyPath(stateDir: string): string {
   return path.join(stateDir, "armature", "demo-key");
 }
+
+/** Where `npm run dev` keeps the plaintext demo viewer key (the demo MCP source's key), beside the owner key. */
+export function demoViewerKeyPath(stateDir: string): string {
+  return path.join(stateDir, "armature", "demo-viewer-key");
+}
