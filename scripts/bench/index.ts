@@ -1,0 +1,290 @@
+// `npm run bench`: the Worker bundle against the runtime's own limits (issue 10, docs/benchmarks.md).
+//
+//   1. builds the bundle as `wrangler deploy` would (--dry-run --outdir) and sizes it
+//   2. serves it with Miniflare (one workerd process) next to a hello-world Worker and a bare Worker
+//   3. seeds a temporary D1: migrations, an organization with sources, workflows and N finished runs
+//   4. probes every endpoint once through a recording wrapper: its D1 round trips, rows read, statements
+//   5. warms every target up, then in each round measures hello-world, and each endpoint followed by its bare
+//      reference, with autocannon at fixed concurrency for a fixed time, reading workerd's CPU counters
+//   6. prints a markdown table, writes the JSON (and the table) to --out
+//
+// It is a benchmark, not a test: it exits 1 only when something failed (a request answered another status than
+// expected, a probe failed, the harness crashed), never because a target was missed.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { generateDevSecrets } from "../lib/dev-vars";
+import { ROOT } from "../lib/project";
+import { buildBundle } from "./bundle";
+import { machineLoad } from "./cpu";
+import { seedEvents } from "./insights";
+import { measure, settle, type Target, type Window, warm } from "./measure";
+import { parseOptions } from "./options";
+import { d1Usage, planOf, type ProbeResult } from "./plan";
+import { profileScenario, type ProfileSummary } from "./profile";
+import { bundleTable, pairedMedian, type ScenarioResult, summarize, table } from "./report";
+import { HELLO, SCENARIO_NAMES, type Scenario, scenarios } from "./scenarios";
+import { seed, type Seeded } from "./seed";
+import { type BenchServer, startServer } from "./server";
+
+const opts = parseOptions(process.argv.slice(2));
+{
+  const unknown = opts.only.filter((n) => !(SCENARIO_NAMES as readonly string[]).includes(n));
+  const usage = unknown.length
+    ? `unknown scenario(s) ${unknown.join(", ")}; known: ${SCENARIO_NAMES.join(", ")}`
+    : opts.only.includes("overview") && opts.events === 0
+      ? "the overview scenario needs events: add --events <n>"
+      : null;
+  if (usage) {
+    console.error(`npm run bench: ${usage}`);
+    process.exit(2);
+  }
+}
+const log = (line: string) => console.error(line);
+const problems: string[] = [];
+
+function versionOf(pkg: string): string {
+  try {
+    const require = createRequire(path.join(ROOT, "package.json"));
+    return (JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), "utf8")) as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+}
+
+function gitRevision(): string | null {
+  try {
+    const rev = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--", "src"], { cwd: ROOT, encoding: "utf8" }).trim();
+    return dirty ? `${rev} (src/ modified)` : rev;
+  } catch {
+    return null;
+  }
+}
+
+/** The request a scenario sends, against a given Worker's URL. */
+function targetOf(s: Scenario, base: URL, seeded: Seeded): Target {
+  const key = s.key === "main" ? seeded.main.key : s.key === "dispatch" ? seeded.dispatch.key : null;
+  return {
+    url: new URL(s.path, base),
+    method: s.method,
+    headers: key ? { authorization: `Bearer ${key}` } : {},
+    body: s.body,
+    expectStatus: s.expectStatus,
+  };
+}
+
+async function probe(server: BenchServer, s: Scenario, seeded: Seeded): Promise<ProbeResult> {
+  const t = targetOf(s, server.urls["armature-probe"], seeded);
+  let result: ProbeResult | null = null;
+  // Twice: the first request fills the isolate's key cache; the second is what a warm isolate does.
+  for (let i = 0; i < 2; i++) {
+    const res = await fetch(t.url, {
+      method: t.method,
+      headers: { ...t.headers, ...(t.body ? { "content-type": "application/json" } : {}) },
+      body: typeof t.body === "function" ? t.body() : t.body,
+    });
+    if (res.status !== 200) throw new Error(`probe of ${s.label}: the probe Worker answered ${res.status}: ${(await res.text()).slice(0, 500)}`);
+    result = (await res.json()) as ProbeResult;
+    if (result.status !== s.expectStatus) {
+      throw new Error(`probe of ${s.label}: ${result.status} instead of ${s.expectStatus}: ${JSON.stringify(result.body).slice(0, 500)}`);
+    }
+  }
+  return result!;
+}
+
+async function registerPlan(server: BenchServer, name: string, plan: unknown) {
+  const res = await fetch(new URL(`/__plan/${encodeURIComponent(name)}`, server.urls.bare), { method: "PUT", body: JSON.stringify(plan) });
+  if (res.status !== 204) throw new Error(`registering the bare plan of ${name}: ${res.status} ${await res.text()}`);
+  const check = await fetch(new URL(`/${encodeURIComponent(name)}`, server.urls.bare));
+  if (check.status !== 200) throw new Error(`the bare replay of ${name} failed: ${check.status} ${(await check.text()).slice(0, 500)}`);
+  await check.arrayBuffer();
+}
+
+interface Prepared {
+  scenario: Scenario;
+  target: Target;
+  probe: ProbeResult | null;
+  bare: { target: Target; plan: NonNullable<ReturnType<typeof planOf>> } | null;
+  windows: Window[];
+  bareWindows: Window[];
+  profile?: ProfileSummary;
+}
+
+function describe(w: Window): string {
+  return `${w.reqPerSec.toFixed(0)} req/s, p50 ${w.p50Ms.toFixed(1)} ms, p99 ${w.p99Ms.toFixed(1)} ms, ${w.cpuMsPerRequest.toFixed(2)} CPU ms/req` +
+    (w.errors ? `, ${w.errors} ERRORS ${JSON.stringify(w.statuses)}` : "");
+}
+
+/** What to clean up if the run is interrupted. */
+const cleanup: { server: BenchServer | null; work: string | null } = { server: null, work: null };
+process.once("SIGINT", () => {
+  log("\nbench: interrupted, stopping workerd");
+  const stopped = cleanup.server?.dispose().catch(() => {}) ?? Promise.resolve();
+  void Promise.race([stopped, new Promise((r) => setTimeout(r, 3_000))]).finally(() => {
+    if (cleanup.work && !opts.keepState) rmSync(cleanup.work, { recursive: true, force: true });
+    process.exit(130);
+  });
+});
+
+async function main() {
+  const started = new Date();
+  const loadBefore = machineLoad();
+  // In memory when the machine has a tmpfs: on disk, the local D1's SQLite syncs make every D1 call wait for the
+  // disk (2 to 12 times slower here, and as noisy as the other work on the machine), which production's D1 does not.
+  const work = mkdtempSync(path.join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "armature-bench-"));
+  cleanup.work = work;
+  const bundleDir = path.join(work, "bundle");
+  const stateDir = path.join(work, "state");
+  let server: BenchServer | null = null;
+  try {
+    log(`bench: building the bundle (wrangler deploy --dry-run) in ${bundleDir}`);
+    const bundle = await buildBundle(bundleDir);
+    log(`bench: ${bundle.wranglerSummary ?? `${bundle.bytes} bytes`}`);
+
+    const secrets = generateDevSecrets();
+    server = await startServer({ bundleDir, stateDir, secrets, inspector: opts.profileDir !== null });
+    cleanup.server = server;
+    if (existsSync(path.join(ROOT, ".dev.vars"))) {
+      log("bench: (wrangler's note about .dev.vars above is about its defaults: the bench replaces those secrets with generated ones)");
+    }
+    log(`bench: Miniflare up, workerd pid ${server.pids.join(", ")}; ${Object.entries(server.urls).map(([n, u]) => `${n} ${u.host}`).join(", ")}`);
+
+    const db = await server.mf.getD1Database("DB", "armature");
+    const seeded = await seed(db, server.urls.armature, secrets.API_KEY_PEPPERS, opts.runs, log);
+    let insightEvents = 0;
+    if (opts.events > 0) {
+      insightEvents = (await seedEvents(server.urls.armature, seeded.main.key, seeded.sourceIds.slice(0, 3), opts.events, log)).events;
+      // The rollups run after each answer (waitUntil): let them finish before anything is measured.
+      await settle(server.pids, 30 * 60_000);
+    }
+
+    const all = scenarios(seeded, opts.events > 0);
+    const chosen = all.filter((s) => s.name === HELLO || opts.only.length === 0 || opts.only.includes(s.name));
+
+    const prepared: Prepared[] = [];
+    for (const s of chosen) {
+      const p: Prepared = { scenario: s, target: targetOf(s, server.urls[s.worker], seeded), probe: null, bare: null, windows: [], bareWindows: [] };
+      if (s.worker === "armature") {
+        p.probe = await probe(server, s, seeded);
+        const plan = s.noBare ? null : planOf(p.probe.calls, s.fresh?.(p.probe.body) ?? []);
+        if (plan) {
+          await registerPlan(server, s.name, plan);
+          p.bare = { plan, target: { url: new URL(`/${encodeURIComponent(s.name)}`, server.urls.bare), method: "GET", expectStatus: 200 } };
+        }
+        const u = d1Usage(p.probe.calls);
+        log(`bench: probe ${s.label}: ${p.probe.status}, ${p.probe.bodyBytes} bytes, ${u.roundTrips} D1 round trip(s), ${u.statements} statement(s), ${u.rowsRead} rows read` +
+          `${u.queueSends ? `, ${u.queueSends} queue send(s)` : ""}${u.afterResponse ? `, ${u.afterResponse} call(s) after the response` : ""}`);
+      }
+      prepared.push(p);
+    }
+
+    const targets = prepared.flatMap((p) => [p.target, ...(p.bare ? [p.bare.target] : [])]);
+    log(`bench: warming up ${targets.length} targets (${opts.warmup} s each)`);
+    for (const t of targets) await warm(t, opts.warmup, opts.connections);
+
+    for (let round = 1; round <= opts.rounds; round++) {
+      log(`bench: round ${round} of ${opts.rounds}`);
+      for (const p of prepared) {
+        const w = await measure(p.target, opts.duration, opts.connections, server.pids);
+        p.windows.push(w);
+        log(`  ${p.scenario.label}: ${describe(w)}`);
+        if (p.bare) {
+          const b = await measure(p.bare.target, opts.duration, opts.connections, server.pids);
+          p.bareWindows.push(b);
+          log(`  ↳ bare: ${describe(b)}`);
+        }
+      }
+    }
+
+    if (opts.profileDir) {
+      mkdirSync(opts.profileDir, { recursive: true });
+      for (const p of prepared.filter((x) => x.scenario.worker === "armature")) {
+        log(`bench: profiling ${p.scenario.label} (${opts.profileSeconds} s)`);
+        try {
+          p.profile = await profileScenario(server, p.scenario.name, p.target, opts.profileSeconds, opts.connections, opts.profileDir, path.join(bundleDir, "index.js"));
+        } catch (err) {
+          problems.push(`profile of ${p.scenario.label}: ${(err as Error).message}`);
+        }
+      }
+    }
+
+    const hello = prepared.find((p) => p.scenario.name === HELLO)!;
+    const results: ScenarioResult[] = prepared.map((p) => ({
+      name: p.scenario.name,
+      label: p.scenario.label,
+      target: p.scenario.target ?? null,
+      request: { method: p.scenario.method, path: p.scenario.path },
+      per: p.scenario.per ?? null,
+      d1: p.probe ? d1Usage(p.probe.calls) : null,
+      responseBytes: p.probe?.bodyBytes ?? null,
+      windows: p.windows,
+      median: summarize(p.windows),
+      vsHello: p === hello ? null : pairedMedian(p.windows, hello.windows, (a, b) => a.reqPerSec / b.reqPerSec),
+      bare: p.bare
+        ? {
+            plan: p.bare.plan,
+            windows: p.bareWindows,
+            median: summarize(p.bareWindows),
+            throughputRatio: pairedMedian(p.windows, p.bareWindows, (a, b) => a.reqPerSec / b.reqPerSec),
+            cpuOverheadMs: pairedMedian(p.windows, p.bareWindows, (a, b) => a.cpuMsPerRequest - b.cpuMsPerRequest),
+          }
+        : null,
+      noBare: p.scenario.noBare ?? null,
+      ...(p.profile ? { profile: p.profile } : {}),
+    }));
+    for (const r of results) {
+      const errors = r.median.errors + (r.bare?.median.errors ?? 0);
+      if (errors) problems.push(`${r.label}: ${errors} failed requests`);
+    }
+
+    const loadAfter = machineLoad();
+    const markdown = [
+      `Measured ${started.toISOString()} on ${loadBefore.cores} cores, load average ${loadBefore.loadAverage.join(" ")} before and ` +
+        `${loadAfter.loadAverage.join(" ")} after; ${opts.rounds} round(s) of ${opts.duration} s at ${opts.connections} connections, ` +
+        `medians; ${seeded.runs} runs seeded${insightEvents ? `, ${insightEvents} insight events` : ""}.`,
+      "",
+      table(results, hello.windows),
+      "",
+      bundleTable(bundle),
+    ].join("\n");
+    // Expected: the bench serves the bundle without its rate-limit bindings (each isolate says so once per class).
+    const expected = /rate limit binding missing/;
+    for (const [line, count] of server.logs) if (!expected.test(line)) log(`bench: the Workers logged ${count} × ${line}`);
+
+    const report = {
+      date: started.toISOString(),
+      revision: gitRevision(),
+      machine: { cores: loadBefore.cores, loadAverageBefore: loadBefore.loadAverage, loadAverageAfter: loadAfter.loadAverage },
+      versions: { node: process.version, wrangler: versionOf("wrangler"), miniflare: versionOf("miniflare"), workerd: versionOf("workerd"), autocannon: versionOf("autocannon") },
+      options: { ...opts, out: path.relative(ROOT, opts.out) },
+      seed: { runs: seeded.runs, sources: seeded.sourceIds.length, workflows: seeded.workflowIds.length, insightEvents, seconds: seeded.seconds },
+      bundle,
+      results,
+      workerLogs: Object.fromEntries(server.logs),
+      problems,
+    };
+    mkdirSync(path.dirname(opts.out), { recursive: true });
+    writeFileSync(opts.out, `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(opts.out.replace(/\.json$/, "") + ".md", `${markdown}\n`);
+    console.log(markdown);
+    log(`\nbench: wrote ${path.relative(process.cwd(), opts.out)} and its .md`);
+  } finally {
+    await server?.dispose().catch(() => {});
+    if (opts.keepState) log(`bench: state kept in ${stateDir}`);
+    else rmSync(work, { recursive: true, force: true });
+  }
+}
+
+try {
+  await main();
+} catch (err) {
+  problems.push(String((err as Error)?.stack ?? err));
+}
+if (problems.length) {
+  console.error(`\nbench: ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  process.exit(1);
+}
+process.exit(0);

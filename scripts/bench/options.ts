@@ -1,0 +1,100 @@
+// Command-line options of `npm run bench` (docs/benchmarks.md).
+import path from "node:path";
+import { ROOT } from "../lib/project";
+
+export interface BenchOptions {
+  /** Seconds per measurement window. */
+  duration: number;
+  /** Seconds of unrecorded load per target before the first round. */
+  warmup: number;
+  connections: number;
+  rounds: number;
+  /** Scenario names to run (hello-world always runs: every ratio needs it); empty = all. */
+  only: string[];
+  out: string;
+  quick: boolean;
+  /** Runs seeded into the benchmark organization. */
+  runs: number;
+  /** Write a CPU profile of each profiled scenario (workerd's inspector) to this directory. */
+  profileDir: string | null;
+  /** Seconds of load per profile. */
+  profileSeconds: number;
+  /** Keep the temporary state directory (the seeded D1) instead of deleting it at the end. */
+  keepState: boolean;
+  /** MCP usage events seeded through the ingestion endpoint before the insights overview is measured. */
+  events: number;
+}
+
+export const USAGE = `Usage: npm run bench -- [options]
+
+  --duration <s>       seconds per measurement window (default 10; --quick: 1.5)
+  --warmup <s>         seconds of unrecorded load per target before round 1 (default 3; --quick: 0.5)
+  --connections <n>    concurrent connections of the load generator (default 10)
+  --rounds <n>         rounds; each visits every scenario, endpoint then reference (default 3; --quick: 2)
+  --only <a,b,...>     only these scenarios (hello-world always runs); see the list below
+  --out <file>         the JSON result (default bench-results/latest.json; a .md table is written beside it)
+  --runs <n>           runs seeded into the benchmark organization (default 10000)
+  --events <n>         MCP usage events to ingest before measuring the insights overview (default 0: skipped)
+  --profile [dir]      also take a CPU profile of each scenario through workerd's inspector
+                       (default dir bench-results/profiles)
+  --profile-seconds <s> seconds of load per profile (default 5)
+  --keep-state         keep the temporary D1 state directory and print where it is
+  --quick              a short smoke run (the defaults marked --quick above)
+  --help`;
+
+function fail(message: string): never {
+  console.error(`npm run bench: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const values = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith("--")) fail(`unexpected argument '${arg}'`);
+    const eq = arg.indexOf("=");
+    if (eq > 0) {
+      values.set(arg.slice(2, eq), arg.slice(eq + 1));
+    } else if (i + 1 < argv.length && !argv[i + 1]!.startsWith("--")) {
+      values.set(arg.slice(2), argv[++i]!);
+    } else {
+      values.set(arg.slice(2), true);
+    }
+  }
+  if (values.has("help")) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const known = ["duration", "warmup", "connections", "rounds", "only", "out", "quick", "runs", "events", "profile", "profile-seconds", "keep-state"];
+  for (const key of values.keys()) if (!known.includes(key)) fail(`unknown option --${key}`);
+
+  const quick = values.get("quick") === true;
+  const number = (name: string, fallback: number, min: number) => {
+    const raw = values.get(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (raw === true || !Number.isFinite(n) || n < min) fail(`--${name} must be a number of at least ${min}`);
+    return n;
+  };
+  const text = (name: string): string | undefined => {
+    const raw = values.get(name);
+    if (raw === true) fail(`--${name} needs a value`);
+    return raw;
+  };
+  const profile = values.get("profile");
+  return {
+    duration: number("duration", quick ? 1.5 : 10, 0.5),
+    warmup: number("warmup", quick ? 0.5 : 3, 0),
+    connections: Math.round(number("connections", 10, 1)),
+    rounds: Math.round(number("rounds", quick ? 2 : 3, 1)),
+    only: (text("only") ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+    out: path.resolve(process.cwd(), text("out") ?? path.join(ROOT, "bench-results", "latest.json")),
+    quick,
+    runs: Math.round(number("runs", 10_000, 100)),
+    events: Math.round(number("events", 0, 0)),
+    profileDir:
+      profile === undefined ? null : path.resolve(process.cwd(), profile === true ? path.join(ROOT, "bench-results", "profiles") : profile),
+    profileSeconds: number("profile-seconds", 5, 1),
+    keepState: values.get("keep-state") === true,
+  };
+}

@@ -1,0 +1,107 @@
+// Medians over rounds, ratios, and the markdown table of `npm run bench`.
+import type { BundleReport } from "./bundle";
+import type { Window } from "./measure";
+import type { D1Usage, Plan } from "./plan";
+import type { Scenario } from "./scenarios";
+
+export function median(values: number[]): number {
+  const xs = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (xs.length === 0) return Number.NaN;
+  const mid = Math.floor(xs.length / 2);
+  return xs.length % 2 ? xs[mid]! : (xs[mid - 1]! + xs[mid]!) / 2;
+}
+
+export interface Summary {
+  reqPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  cpuMsPerRequest: number;
+  errors: number;
+}
+
+export function summarize(windows: Window[]): Summary {
+  return {
+    reqPerSec: median(windows.map((w) => w.reqPerSec)),
+    p50Ms: median(windows.map((w) => w.p50Ms)),
+    p99Ms: median(windows.map((w) => w.p99Ms)),
+    cpuMsPerRequest: median(windows.map((w) => w.cpuMsPerRequest)),
+    errors: windows.reduce((n, w) => n + w.errors, 0),
+  };
+}
+
+export interface ScenarioResult {
+  name: string;
+  label: string;
+  target: string | null;
+  request: { method: string; path: string };
+  per: Scenario["per"] | null;
+  /** From the probe (warm key cache): null for hello-world. */
+  d1: D1Usage | null;
+  responseBytes: number | null;
+  windows: Window[];
+  median: Summary;
+  /** Median over rounds of (this round's req/s ÷ hello-world's req/s in the same round). */
+  vsHello: number | null;
+  bare: {
+    plan: Plan;
+    windows: Window[];
+    median: Summary;
+    /** Median over rounds of (endpoint req/s ÷ bare req/s in the same round). */
+    throughputRatio: number;
+    /** Median over rounds of (endpoint CPU ms/req − bare CPU ms/req in the same round). */
+    cpuOverheadMs: number;
+  } | null;
+  noBare: string | null;
+}
+
+/** The median over rounds of f(a[i], b[i]). */
+export function pairedMedian(a: Window[], b: Window[], f: (x: Window, y: Window) => number): number {
+  return median(a.map((w, i) => (b[i] ? f(w, b[i]!) : Number.NaN)));
+}
+
+const fmt = (n: number | null | undefined, digits = 0) =>
+  n === null || n === undefined || !Number.isFinite(n) ? "—" : n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+export function table(results: ScenarioResult[], hello: Window[]): string {
+  const header =
+    "| request | req/s | p50 ms | p99 ms | CPU ms/req | × hello | × bare | CPU − bare ms | D1 round trips | rows read | target |\n" +
+    "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|";
+  const rows: string[] = [];
+  for (const r of results) {
+    const m = r.median;
+    const rate = r.per ? `${fmt(m.reqPerSec)} (${fmt(m.reqPerSec * r.per.count)} ${r.per.unit}/s)` : fmt(m.reqPerSec);
+    const d1 = r.d1 ? `${r.d1.roundTrips}${r.d1.queueSends ? ` + ${r.d1.queueSends} queue` : ""}` : "—";
+    const rowsRead = r.d1 ? `${fmt(r.d1.rowsRead)}${r.d1.unknownRows ? "+?" : ""}` : "—";
+    rows.push(
+      `| ${r.label}${m.errors ? ` **(${m.errors} errors)**` : ""} | ${rate} | ${fmt(m.p50Ms, 1)} | ${fmt(m.p99Ms, 1)} | ${fmt(m.cpuMsPerRequest, 2)} | ` +
+        `${r.vsHello === null ? "—" : fmt(r.vsHello, 2)} | ${r.bare ? fmt(r.bare.throughputRatio, 2) : "—"} | ` +
+        `${r.bare ? fmt(r.bare.cpuOverheadMs, 2) : "—"} | ${d1} | ${rowsRead} | ${r.target ?? ""} |`,
+    );
+    if (r.bare) {
+      const b = r.bare.median;
+      rows.push(
+        `| ↳ bare: same D1 calls | ${fmt(b.reqPerSec)} | ${fmt(b.p50Ms, 1)} | ${fmt(b.p99Ms, 1)} | ${fmt(b.cpuMsPerRequest, 2)} | ` +
+          `${fmt(pairedMedian(r.bare.windows, hello, (x, y) => x.reqPerSec / y.reqPerSec), 2)} | | | | | |`,
+      );
+    }
+  }
+  return `${header}\n${rows.join("\n")}`;
+}
+
+export function bundleTable(bundle: BundleReport, top = 12): string {
+  const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+  const lines = [
+    `Bundle: ${kib(bundle.bytes)}, gzip ${kib(bundle.gzipBytes)} (${bundle.wranglerSummary ?? "wrangler printed no size"})`,
+    "",
+    "| package | bytes in bundle | share | gzip (pro rata) |",
+    "|---|--:|--:|--:|",
+    ...bundle.byPackage.slice(0, top).map((p) => `| ${p.name} | ${kib(p.bytes)} | ${(p.share * 100).toFixed(1)} % | ${kib(p.gzipBytesEstimate)} |`),
+  ];
+  const rest = bundle.byPackage.slice(top);
+  if (rest.length) {
+    const bytes = rest.reduce((n, p) => n + p.bytes, 0);
+    const gz = rest.reduce((n, p) => n + p.gzipBytesEstimate, 0);
+    lines.push(`| ${rest.length} more | ${kib(bytes)} | ${((bytes / bundle.bytes) * 100).toFixed(1)} % | ${kib(gz)} |`);
+  }
+  return lines.join("\n");
+}

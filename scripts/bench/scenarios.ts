@@ -1,0 +1,163 @@
+// The scenarios of `npm run bench`: each endpoint the issue names, the request it is measured with, and the
+// target it should meet (issue 10). Every armature scenario is probed first (workers/probe.js); when the
+// endpoint made D1 calls or queue sends, the bare Worker replays them as its reference.
+import { recentEventsBody } from "./insights";
+import { API, type Seeded } from "./seed";
+
+export interface Scenario {
+  name: string;
+  label: string;
+  worker: "armature" | "hello-world";
+  method: "GET" | "POST";
+  path: string;
+  /** Which organization's key authenticates the request (none: unauthenticated). */
+  key?: "main" | "dispatch";
+  body?: string | (() => string);
+  expectStatus: number;
+  /** Ids the endpoint generated, found in the probe's response: the bare replay makes new ones per request. */
+  fresh?: (probeBody: unknown) => string[];
+  /** Why there is no bare reference even though the endpoint uses D1 (its replay would not do the same work). */
+  noBare?: string;
+  /** Work per request in another unit, e.g. 100 events per ingestion request. */
+  per?: { unit: string; count: number };
+  /** The issue's target, for the reader of the table. */
+  target?: string;
+}
+
+export const HELLO = "hello-world";
+
+/** Every scenario's name, for `--only` (`overview` exists only with `--events`). */
+export const SCENARIO_NAMES = [
+  HELLO, "openapi", "org", "run", "runs", "runs-page50", "workflow", "workflows", "mcp-server", "mcp-servers", "dispatch", "overview", "ingest",
+] as const;
+
+export function scenarios(seeded: Seeded, withOverview: boolean): Scenario[] {
+  const wf = seeded.workflowIds[Math.floor(seeded.workflowIds.length / 2)]!;
+  // The first source has an auth profile (every third has one), so its read includes the profiles query's rows.
+  const source = seeded.sourceIds[0]!;
+  const list: Scenario[] = [
+    { name: HELLO, label: "hello-world Worker", worker: "hello-world", method: "GET", path: "/", expectStatus: 200 },
+    {
+      name: "openapi",
+      label: "GET /openapi",
+      worker: "armature",
+      method: "GET",
+      path: `${API}/openapi`,
+      expectStatus: 200,
+      target: "≥ 0.9 × hello",
+    },
+    { name: "org", label: "GET /org (key cached)", worker: "armature", method: "GET", path: `${API}/org`, key: "main", expectStatus: 200 },
+    {
+      name: "run",
+      label: "GET /runs/{id}",
+      worker: "armature",
+      method: "GET",
+      path: `${API}/runs/${seeded.runId}`,
+      key: "main",
+      expectStatus: 200,
+      target: "≥ 0.9 × bare; CPU ≤ bare + 0.3 ms; 1 round trip",
+    },
+    {
+      name: "runs",
+      label: `GET /runs?pageSize=100 (${seeded.runs} runs)`,
+      worker: "armature",
+      method: "GET",
+      path: `${API}/runs?pageSize=100`,
+      key: "main",
+      expectStatus: 200,
+      target: "≥ 0.9 × bare",
+    },
+    {
+      name: "runs-page50",
+      label: "GET /runs?page=50&pageSize=100",
+      worker: "armature",
+      method: "GET",
+      path: `${API}/runs?page=50&pageSize=100`,
+      key: "main",
+      expectStatus: 200,
+      target: "same cost as page 1",
+    },
+    {
+      name: "workflow",
+      label: "GET /workflows/{id}",
+      worker: "armature",
+      method: "GET",
+      path: `${API}/workflows/${wf}`,
+      key: "main",
+      expectStatus: 200,
+      target: "≥ 0.9 × bare; CPU ≤ bare + 0.3 ms; 1 round trip",
+    },
+    {
+      name: "workflows",
+      label: `GET /workflows?pageSize=100 (${seeded.workflowIds.length})`,
+      worker: "armature",
+      method: "GET",
+      path: `${API}/workflows?pageSize=100`,
+      key: "main",
+      expectStatus: 200,
+      target: "≥ 0.9 × bare",
+    },
+    {
+      name: "mcp-server",
+      label: "GET /mcp-servers/{id}",
+      worker: "armature",
+      method: "GET",
+      path: `${API}/mcp-servers/${source}`,
+      key: "main",
+      expectStatus: 200,
+      target: "≥ 0.9 × bare; CPU ≤ bare + 0.3 ms; 1 round trip",
+    },
+    {
+      name: "mcp-servers",
+      label: `GET /mcp-servers?pageSize=100 (${seeded.sourceIds.length})`,
+      worker: "armature",
+      method: "GET",
+      path: `${API}/mcp-servers?pageSize=100`,
+      key: "main",
+      expectStatus: 200,
+      target: "≥ 0.9 × bare",
+    },
+    {
+      name: "dispatch",
+      label: "POST /workflows/{id}/runs",
+      worker: "armature",
+      method: "POST",
+      path: `${API}/workflows/${seeded.dispatch.workflowId}/runs`,
+      key: "dispatch",
+      // A new run every time: without forceNewRun a repeated dispatch folds into the queued run (no insert, no send).
+      body: JSON.stringify({ forceNewRun: true, reason: "bench" }),
+      expectStatus: 202,
+      fresh: (body) => ((body as { runs?: Array<{ id: string }> }).runs ?? []).map((r) => r.id),
+      target: "≤ 3 ms CPU; 1 D1 batch; 1 queue send per run",
+    },
+  ];
+  if (withOverview) {
+    list.push({
+      name: "overview",
+      label: "GET /insights/overview?range=90d",
+      worker: "armature",
+      method: "GET",
+      path: `${API}/insights/overview?range=90d`,
+      key: "main",
+      expectStatus: 200,
+      target: "at 1M events: ≤ 2 × the bare aggregate queries",
+    });
+  }
+  // Last: the events it ingests must not change what the overview reads in the same round.
+  list.push(
+    {
+      name: "ingest",
+      label: "POST /insights/events (100 events)",
+      worker: "armature",
+      method: "POST",
+      path: `${API}/insights/events`,
+      key: "main",
+      body: () => recentEventsBody(100, seeded.sourceIds.slice(0, 3)),
+      expectStatus: 202,
+      per: { unit: "events", count: 100 },
+      noBare: "a replay would insert the same event ids again, which D1 ignores as duplicates",
+      target: "≥ 2,000 events/s",
+    },
+  );
+  return list;
+}

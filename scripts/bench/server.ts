@@ -1,0 +1,153 @@
+// One Miniflare instance (one workerd process) serving every Worker of the benchmark, each on its own port
+// (Miniflare's direct sockets: a request reaches the Worker without Miniflare's entry Worker or wrangler's proxy):
+//
+//   armature        the bundle under test, with its real bindings from wrangler.toml (D1, the runs queue
+//                   producer, vars), generated secrets, and neither rate limits nor static assets (below)
+//   armature-probe  the same bundle behind workers/probe.js, which records the D1 calls of a request (never timed)
+//   hello-world     workers/hello-world.js
+//   bare            workers/bare.js: an endpoint's recorded D1 statements and queue sends, with nothing around them
+//   queue-sink      workers/queue-sink.js: consumes the runs queue by acknowledging every message
+//
+// Left out of the bundle's bindings on purpose: the [[ratelimits]] (without them the API serves unlimited, see
+// src/lib/rate-limit.ts; with them the bench would measure 429s), [assets] (the assets router is an extra Worker
+// in front of every request locally, done by Cloudflare's edge in production; no measured endpoint reads
+// assets), the queue consumers (runs are not executed while HTTP endpoints are measured) and the cron trigger.
+import { readFileSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { convertV4MiniflareOptions, Log, LogLevel, Miniflare, type V4WorkerOptions } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { ROOT } from "../lib/project";
+import { findWorkerdPids } from "./cpu";
+
+export const WORKERS = ["armature", "armature-probe", "hello-world", "bare"] as const;
+export type ServedWorker = (typeof WORKERS)[number];
+
+export interface BenchServer {
+  mf: Miniflare;
+  urls: Record<ServedWorker, URL>;
+  /** The workerd process(es) serving all of them. */
+  pids: number[];
+  inspectorPort: number | null;
+  /** Warnings and errors the Workers logged (deduplicated), for the report. */
+  logs: Map<string, number>;
+  dispose(): Promise<void>;
+}
+
+const WORKER_DIR = path.join(import.meta.dirname, "workers");
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startServer(opts: {
+  bundleDir: string;
+  stateDir: string;
+  secrets: { API_KEY_PEPPERS: string; SECRETS_ENCRYPTION_KEY: string };
+  inspector: boolean;
+}): Promise<BenchServer> {
+  // The bindings wrangler itself derives from wrangler.toml (as `wrangler dev` does). It also reads .dev.vars
+  // if there is one; the generated secrets below replace those.
+  // Its notes go to stderr: stdout is the result table.
+  const consoleLog = console.log;
+  console.log = (...args: unknown[]) => console.error(...args);
+  let fromConfig: Record<string, unknown>;
+  try {
+    fromConfig = unstable_getMiniflareWorkerOptions(path.join(ROOT, "wrangler.toml")).workerOptions as Record<string, unknown>;
+  } finally {
+    console.log = consoleLog;
+  }
+  const {
+    ratelimits: _ratelimits,
+    assets: _assets,
+    queueConsumers: _consumers,
+    cronTriggers: _crons,
+    modulesRules: _rules,
+    rootPath: _root,
+    ...bindings
+  } = fromConfig;
+  const vars = { ...(fromConfig.bindings as Record<string, unknown>), ...opts.secrets };
+  const queueProducers = fromConfig.queueProducers as Record<string, { queueName: string }>;
+  const queueName = queueProducers.RUNS_QUEUE?.queueName ?? "armature-runs";
+  const compat = { compatibilityDate: fromConfig.compatibilityDate as string, compatibilityFlags: fromConfig.compatibilityFlags as string[] };
+  const bundle = path.join(opts.bundleDir, "index.js");
+  const direct = [{ host: "127.0.0.1", port: 0 }];
+
+  const workers: V4WorkerOptions[] = [
+    {
+      ...(bindings as object),
+      bindings: vars,
+      name: "armature",
+      modulesRoot: opts.bundleDir,
+      modules: [{ type: "ESModule", path: bundle }],
+      unsafeDirectSockets: direct,
+    } as V4WorkerOptions,
+    {
+      ...(bindings as object),
+      bindings: vars,
+      name: "armature-probe",
+      modulesRoot: opts.bundleDir,
+      modules: [
+        { type: "ESModule", path: path.join(opts.bundleDir, "probe.js"), contents: readFileSync(path.join(WORKER_DIR, "probe.js"), "utf8") },
+        { type: "ESModule", path: bundle },
+      ],
+      unsafeDirectSockets: direct,
+    } as V4WorkerOptions,
+    {
+      ...compat,
+      name: "hello-world",
+      modulesRoot: WORKER_DIR,
+      modules: [{ type: "ESModule", path: path.join(WORKER_DIR, "hello-world.js") }],
+      unsafeDirectSockets: direct,
+    },
+    {
+      ...compat,
+      name: "bare",
+      modulesRoot: WORKER_DIR,
+      modules: [{ type: "ESModule", path: path.join(WORKER_DIR, "bare.js") }],
+      d1Databases: bindings.d1Databases as V4WorkerOptions["d1Databases"],
+      queueProducers,
+      unsafeDirectSockets: direct,
+    },
+    {
+      ...compat,
+      name: "queue-sink",
+      modulesRoot: WORKER_DIR,
+      modules: [{ type: "ESModule", path: path.join(WORKER_DIR, "queue-sink.js") }],
+      queueConsumers: { [queueName]: { maxBatchSize: 100, maxBatchTimeout: 1 } },
+    },
+  ];
+
+  const logs = new Map<string, number>();
+  const inspectorPort = opts.inspector ? await freePort() : null;
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      resourcePersistencePath: opts.stateDir,
+      cf: false,
+      logRequests: false,
+      log: new Log(LogLevel.WARN),
+      ...(inspectorPort ? { inspectorPort } : {}),
+      handleStructuredLogs: ({ level, message }) => {
+        if (level !== "warn" && level !== "error") return;
+        // One entry per distinct message (without its timestamps and ids), with a count.
+        const key = `${level}: ${message.replace(/"(time|requestId)":"[^"]*",?/g, "").slice(0, 300)}`;
+        logs.set(key, (logs.get(key) ?? 0) + 1);
+      },
+      workers,
+    }),
+  );
+  await mf.ready;
+  const urls = Object.fromEntries(
+    await Promise.all(WORKERS.map(async (name) => [name, await mf.unsafeGetDirectURL(name)] as const)),
+  ) as Record<ServedWorker, URL>;
+  const pids = findWorkerdPids();
+  if (pids.length === 0) throw new Error("could not find the workerd process Miniflare started (is this Linux?)");
+  return { mf, urls, pids, inspectorPort, logs, dispose: () => mf.dispose() };
+}
