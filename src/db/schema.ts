@@ -406,6 +406,20 @@ export const insightSessionTools = sqliteTable(
   ],
 );
 
+/**
+ * Sessions whose events were stored and whose rollup has not finished yet: written in the same batch as the
+ * events, deleted when the rollup is done. The sweep rolls up what is left (a rollup cut off with its request).
+ */
+export const insightPendingRollups = sqliteTable(
+  "insight_pending_rollups",
+  {
+    orgId: text("org_id").notNull(),
+    sessionId: text("session_id").notNull(),
+    queuedAt: timestamp("queued_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.sessionId] }), index("insight_pending_rollups_queued_idx").on(t.queuedAt)],
+);
+
 /** Per source, tool and day: how often it was offered (tools_list) and called, for "offered but never called". */
 export const insightToolDays = sqliteTable(
   "insight_tool_days",

@@ -6,7 +6,7 @@ import { chunk } from "../lib/d1";
 import { validationError, type FieldIssue } from "../lib/errors";
 import { redactText, redactValue } from "../lib/redaction";
 import { fieldIssues } from "../lib/validation";
-import { rollupSessions } from "./rollup";
+import { clearPendingRollups, markPendingRollups, rollupSessions } from "./rollup";
 import { INGEST_LIMITS, InsightEvent } from "./schemas";
 
 export interface IngestResult {
@@ -78,20 +78,23 @@ export async function ingestEvents(
 
   const ingestedAt = ctx.now();
   const rows = fresh.map((e) => toRow(orgId, e, ingestedAt));
-  const statements = chunk(rows, ROWS_PER_STATEMENT).map((part) =>
+  const statements: BatchItem<"sqlite">[] = chunk(rows, ROWS_PER_STATEMENT).map((part) =>
     ctx.db.insert(insightEvents).values(part).onConflictDoNothing().returning({ sessionId: insightEvents.sessionId }),
   );
+  const inserts = statements.length;
+  // In the same transaction: the sessions that got new events are marked as waiting for their rollup, so a
+  // rollup that never runs (the request cut off) is done by the sweep.
+  statements.push(...markPendingRollups(ctx.db, orgId, [...new Set(fresh.map((e) => e.sessionId))], ingestedAt));
   // One batch: D1 runs it as one transaction, so a failure stores nothing of the request.
-  const results = (await ctx.db.batch(statements as unknown as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as Array<
-    Array<{ sessionId: string }>
-  >;
-  const inserted = results.flat();
+  const results = (await ctx.db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as unknown[];
+  const inserted = (results.slice(0, inserts) as Array<Array<{ sessionId: string }>>).flat();
   const sessionIds = [...new Set(inserted.map((r) => r.sessionId))];
   if (sessionIds.length > 0) {
+    const rollup = opts.rollup ?? rollupSessions;
     ctx.waitUntil(
-      (opts.rollup ?? rollupSessions)(ctx, orgId, sessionIds).catch((err: unknown) =>
-        ctx.log.error("insights rollup failed", { orgId, sessions: sessionIds.length, error: String(err) }),
-      ),
+      rollup(ctx, orgId, sessionIds)
+        .then(() => clearPendingRollups(ctx, orgId, sessionIds, ingestedAt))
+        .catch((err: unknown) => ctx.log.error("insights rollup failed", { orgId, sessions: sessionIds.length, error: String(err) })),
     );
   }
   return { accepted: inserted.length, duplicates: events.length - inserted.length };

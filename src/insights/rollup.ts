@@ -1,6 +1,7 @@
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, lt, lte, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
 import type { AppContext } from "../context";
-import { insightEvents, insightSessions, insightSessionTools } from "../db/schema";
+import { insightEvents, insightPendingRollups, insightSessions, insightSessionTools } from "../db/schema";
 import { chunk } from "../lib/d1";
 import { orderEvents, searchKey, summarizeSession, topicKey, topicLabel, type DeriveEvent, type SessionAggregate } from "./derive";
 
@@ -330,6 +331,66 @@ function toolDayStatements(d1: D1Database, orgId: string, day: number, tools: st
       )
       .bind(orgId, day, ...tools),
   ];
+}
+
+/** A pending rollup older than this is taken as lost (its request was cut off) and done by the sweep. */
+export const PENDING_ROLLUP_GRACE_MS = 2 * 60_000;
+/** Sessions the sweep rolls up per run; the rest wait for the next minute. */
+const PENDING_PER_SWEEP = 500;
+
+/**
+ * The statements that mark these sessions as waiting for a rollup, for the ingestion batch: only the sessions
+ * that really got an event stored by it (ingested at `at`), so a batch of duplicates marks nothing.
+ */
+export function markPendingRollups(db: Database, orgId: string, sessionIds: string[], at: Date) {
+  return chunk(sessionIds, MAX_PARAMS - 4).map((part) =>
+    db
+      .insert(insightPendingRollups)
+      .select(
+        db
+          .selectDistinct({ orgId: insightEvents.orgId, sessionId: insightEvents.sessionId, queuedAt: insightEvents.ingestedAt })
+          .from(insightEvents)
+          .where(and(eq(insightEvents.orgId, orgId), eq(insightEvents.ingestedAt, at), inArray(insightEvents.sessionId, part))),
+      )
+      .onConflictDoUpdate({
+        target: [insightPendingRollups.orgId, insightPendingRollups.sessionId],
+        set: { queuedAt: sql`max(${insightPendingRollups.queuedAt}, excluded.queued_at)` },
+      }),
+  );
+}
+
+/** Clears the marks of these sessions set up to `upTo` (a later mark belongs to a later rollup). */
+export async function clearPendingRollups(ctx: Pick<AppContext, "db">, orgId: string, sessionIds: string[], upTo: Date): Promise<void> {
+  for (const part of chunk(sessionIds, MAX_PARAMS - 4)) {
+    await ctx.db
+      .delete(insightPendingRollups)
+      .where(and(eq(insightPendingRollups.orgId, orgId), inArray(insightPendingRollups.sessionId, part), lte(insightPendingRollups.queuedAt, upTo)))
+      .run();
+  }
+}
+
+/**
+ * The sweep's repair: rolls up the sessions whose rollup was marked more than PENDING_ROLLUP_GRACE_MS ago and
+ * never finished (at most PENDING_PER_SWEEP per call, oldest first), then clears their marks. Returns how many.
+ */
+export async function rollupPendingSessions(ctx: RollupDeps): Promise<number> {
+  const stale = await ctx.db
+    .select()
+    .from(insightPendingRollups)
+    .where(lt(insightPendingRollups.queuedAt, new Date(ctx.now().getTime() - PENDING_ROLLUP_GRACE_MS)))
+    .orderBy(asc(insightPendingRollups.queuedAt))
+    .limit(PENDING_PER_SWEEP)
+    .all();
+  const byOrg = new Map<string, typeof stale>();
+  for (const row of stale) byOrg.set(row.orgId, [...(byOrg.get(row.orgId) ?? []), row]);
+  for (const [orgId, rows] of byOrg) {
+    const ids = rows.map((r) => r.sessionId);
+    await rollupSessions(ctx, orgId, ids);
+    const upTo = new Date(Math.max(...rows.map((r) => r.queuedAt.getTime())));
+    await clearPendingRollups(ctx, orgId, ids, upTo);
+  }
+  if (stale.length) ctx.log.warn("insights rollups repaired by the sweep", { sessions: stale.length });
+  return stale.length;
 }
 
 /**

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { ingestEvents } from "../../src/insights/ingest";
 import { spanEventId } from "../../src/insights/otlp";
+import { runSweep } from "../../src/scheduler/sweep";
 import { callJson, createOrg, errorFields, expectError, testContext, type TestOrg } from "../helpers";
 import { createMcpSource } from "../workflows/fixtures";
 
@@ -63,6 +64,48 @@ describe("ingestEvents", () => {
     expect((rollup.mock.calls[1] as unknown[]).slice(1)).toEqual([o.id, ["c"]]);
     expect(await ingestEvents(ctx, o.id, events, { rollup })).toEqual({ accepted: 0, duplicates: 3 });
     expect(rollup).toHaveBeenCalledTimes(2);
+  });
+
+  it("marks the sessions it stored events of until their rollup is done; the sweep rolls up what a lost rollup left", async () => {
+    const o = await createOrg({ features: [FEATURE] });
+    const t0 = Date.UTC(2025, 5, 1, 13, 0, 0);
+    const ctxAt = (ms: number, waitUntil: (p: Promise<unknown>) => void = () => {}) => ({ ...testContext({ now: new Date(ms) }), waitUntil });
+    const never = () => new Promise<void>(() => {});
+    const marks = async () =>
+      (await env.DB.prepare("SELECT session_id, queued_at FROM insight_pending_rollups WHERE org_id = ? ORDER BY session_id").bind(o.id).all()).results;
+    const sessions = async () =>
+      (await env.DB.prepare("SELECT id, events FROM insight_sessions WHERE org_id = ? ORDER BY id").bind(o.id).all()).results;
+    const a = { id: uid(), sessionId: "a", type: "session_start", timestamp: at(0) };
+    const b = { id: uid(), sessionId: "b", type: "session_start", timestamp: at(0) };
+
+    // The request is cut off: its rollup never runs. The marks stay; a batch of duplicates marks nothing new.
+    await ingestEvents(ctxAt(t0), o.id, [a, b, { ...a, id: uid(), type: "session_end" }], { rollup: never });
+    await ingestEvents(ctxAt(t0 + 1000), o.id, [a], { rollup: never });
+    expect(await marks()).toEqual([
+      { session_id: "a", queued_at: t0 },
+      { session_id: "b", queued_at: t0 },
+    ]);
+
+    // Within the grace the sweep leaves them (the rollup may still be running); past it, it rolls them up.
+    await runSweep(ctxAt(t0 + 60_000));
+    expect(await sessions()).toEqual([]);
+    await runSweep(ctxAt(t0 + 3 * 60_000));
+    expect(await sessions()).toEqual([
+      { id: "a", events: 2 },
+      { id: "b", events: 1 },
+    ]);
+    expect(await marks()).toEqual([]);
+
+    // A rollup that finishes clears its sessions' marks itself.
+    const pending: Array<Promise<unknown>> = [];
+    const c = { id: uid(), sessionId: "c", type: "session_start", timestamp: at(5) };
+    await ingestEvents(ctxAt(t0 + 4 * 60_000, (p) => void pending.push(p)), o.id, [c]);
+    await Promise.all(pending);
+    expect(await marks()).toEqual([]);
+    expect((await sessions()).map((s) => s.id)).toEqual(["a", "b", "c"]);
+    // Sent again, it is a duplicate: nothing to roll up, no mark.
+    await ingestEvents(ctxAt(t0 + 5 * 60_000), o.id, [c], { rollup: never });
+    expect(await marks()).toEqual([]);
   });
 
   it("names problems relative to its input: events.<index>.<field>", async () => {
