@@ -11,6 +11,7 @@
 // `seed` sends sessions spread over the last --days days in time order (large batches), so the real rollup builds
 // the aggregates. `overview` times GET /insights/overview (first request discarded as warm-up, then the median).
 import { readFileSync } from "node:fs";
+import { session } from "./bench/insights";
 
 const API = "/api/armature/v1";
 
@@ -55,82 +56,7 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
 
 const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : NaN);
 
-// ---------------------------------------------------------------------------------------------------------
-// Realistic events.
-
-const INTENTS = [
-  "Create an invoice for the new customer",
-  "Find the refund policy",
-  "Summarize yesterday's support tickets",
-  "Update the shipping address of an order",
-  "Look up the order status",
-  "Cancel a subscription",
-  "List overdue invoices",
-  "Reset a user's password",
-  "Export the monthly sales report",
-  "Find contracts expiring this quarter",
-  "Book a meeting room",
-  "Check inventory for SKU",
-];
-const TOOLS = ["search_docs", "get_order", "create_invoice", "update_customer", "list_tickets", "get_inventory", "send_email", "export_report"];
-const QUERIES = ["refund policy", "shipping times europe", "invoice template", "warranty claim", "api rate limits", "gdpr data export", "sso setup"];
-const CLIENTS = [
-  { name: "claude-desktop", version: "1.4.2" },
-  { name: "cursor", version: "0.48.1" },
-  { name: "custom-agent", version: "2.0.0" },
-];
-
-let seq = 0;
-const runId = Math.random().toString(36).slice(2, 8);
-const pick = <T>(xs: readonly T[], r: number) => xs[Math.floor(r * xs.length) % xs.length]!;
-
-/** One session of 20 events starting at `start` (ms), a few seconds apart. */
-function session(start: number, sources: string[]): Record<string, unknown>[] {
-  const sid = `bench-${runId}-s${seq++}`;
-  const source = sources.length ? pick(sources, Math.random()) : undefined;
-  const client = pick(CLIENTS, Math.random());
-  const intents = [pick(INTENTS, Math.random()), pick(INTENTS, Math.random())];
-  let t = start;
-  let i = 0;
-  const ev = (type: string, extra: Record<string, unknown>, intent?: string) => {
-    t += 500 + Math.floor(Math.random() * 4000);
-    return {
-      id: `${sid}-e${i++}`,
-      sessionId: sid,
-      type,
-      timestamp: new Date(t).toISOString(),
-      ...(source ? { mcpServerId: source } : {}),
-      client,
-      ...(intent ? { intent } : {}),
-      ...extra,
-    };
-  };
-  const events = [ev("session_start", { protocolVersion: "2025-06-18" }), ev("tools_list", { toolNames: TOOLS })];
-  for (let k = 0; k < 12; k++) {
-    const tool = pick(TOOLS, Math.random());
-    const isError = Math.random() < 0.08;
-    events.push(
-      ev(
-        "tool_call",
-        {
-          toolName: tool,
-          arguments: { id: `A-${Math.floor(Math.random() * 10000)}`, limit: 10 },
-          result: isError ? "Error: upstream timed out" : { ok: true, items: [{ id: 1, title: "Result row" }] },
-          isError,
-          durationMs: 20 + Math.floor(Math.random() * 800),
-        },
-        intents[k < 6 ? 0 : 1],
-      ),
-    );
-  }
-  for (let k = 0; k < 3; k++) {
-    events.push(ev("search", { query: pick(QUERIES, Math.random()), resultCount: Math.random() < 0.25 ? 0 : 1 + Math.floor(Math.random() * 20) }, intents[1]));
-  }
-  events.push(ev("log", { level: Math.random() < 0.1 ? "error" : "info", message: "handled request" }));
-  events.push(ev("feedback", { rating: Math.random() < 0.15 ? "negative" : "positive" }));
-  events.push(ev("session_end", {}));
-  return events; // 20 events
-}
+// Realistic events: the sessions `npm run bench` sends too (scripts/bench/insights.ts).
 
 async function sources(): Promise<string[]> {
   const list = await api("GET", "/mcp-servers?pageSize=25");
