@@ -290,11 +290,19 @@ export function stem(word: string): string {
  * word is a stop word the stemmed words themselves are the key (so "how to" is still a topic); "" means no topic.
  */
 export function topicKey(intent: string): string {
-  const all = words(intent);
-  const content = all.filter((w) => !STOP_WORDS.has(w));
-  const terms = [...new Set((content.length ? content : all).map(stem))].sort();
-  return terms.join(" ").slice(0, KEY_MAX_LENGTH);
+  let key = topicKeys.get(intent);
+  if (key === undefined) {
+    const all = words(intent);
+    const content = all.filter((w) => !STOP_WORDS.has(w));
+    key = [...new Set((content.length ? content : all).map(stem))].sort().join(" ").slice(0, KEY_MAX_LENGTH);
+    // Intents repeat a lot (every event of a session carries its intent): keep the last few thousand keys.
+    if (topicKeys.size >= TOPIC_KEY_CACHE) topicKeys.clear();
+    topicKeys.set(intent, key);
+  }
+  return key;
 }
+const TOPIC_KEY_CACHE = 5000;
+const topicKeys = new Map<string, string>();
 
 /** A topic's display label: the first raw intent seen for its key, trimmed (and cut to KEY_MAX_LENGTH). */
 export function topicLabel(intent: string): string {

@@ -6,7 +6,7 @@ import { chunk } from "../lib/d1";
 import { validationError, type FieldIssue } from "../lib/errors";
 import { redactText, redactValue } from "../lib/redaction";
 import { fieldIssues } from "../lib/validation";
-import { clearPendingRollups, markPendingRollups, rollupSessions } from "./rollup";
+import { markPendingRollups, rollupSessions } from "./rollup";
 import { INGEST_LIMITS, InsightEvent } from "./schemas";
 
 export interface IngestResult {
@@ -92,9 +92,7 @@ export async function ingestEvents(
   if (sessionIds.length > 0) {
     const rollup = opts.rollup ?? rollupSessions;
     ctx.waitUntil(
-      rollup(ctx, orgId, sessionIds)
-        .then(() => clearPendingRollups(ctx, orgId, sessionIds, ingestedAt))
-        .catch((err: unknown) => ctx.log.error("insights rollup failed", { orgId, sessions: sessionIds.length, error: String(err) })),
+      rollup(ctx, orgId, sessionIds, { clearMarksUpTo: ingestedAt }).catch((err: unknown) => ctx.log.error("insights rollup failed", { orgId, sessions: sessionIds.length, error: String(err) })),
     );
   }
   return { accepted: inserted.length, duplicates: events.length - inserted.length };

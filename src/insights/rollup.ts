@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, lt, lte, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import type { AppContext } from "../context";
 import { insightEvents, insightPendingRollups, insightSessions, insightSessionTools } from "../db/schema";
@@ -34,7 +34,7 @@ const dayOf = (d: Date) => Math.floor(d.getTime() / DAY_MS) * DAY_MS;
  * the topics and topic links, the failed-search clusters and misses, the hourly buckets the sessions are (or were)
  * in, and the tool days their tool calls and tool lists fall on. Sessions without events are left as they are.
  */
-export async function rollupSessions(ctx: RollupDeps, orgId: string, sessionIds: string[]): Promise<void> {
+export async function rollupSessions(ctx: RollupDeps, orgId: string, sessionIds: string[], opts: { clearMarksUpTo?: Date } = {}): Promise<void> {
   const ids = [...new Set(sessionIds)];
   if (!ids.length) return;
   const { db } = ctx;
@@ -98,6 +98,17 @@ export async function rollupSessions(ctx: RollupDeps, orgId: string, sessionIds:
   const toolStatements: D1PreparedStatement[] = [];
   for (const [day, names] of toolDays) {
     for (const part of chunk([...names].sort(), MAX_PARAMS - 10)) toolStatements.push(...toolDayStatements(d1, orgId, day, part));
+  }
+  // Last, in the same round trip as the last tool days: the sessions' pending-rollup marks (set up to
+  // clearMarksUpTo; a later mark belongs to a later rollup), now that everything derived is written.
+  if (opts.clearMarksUpTo) {
+    for (const part of chunk(ids, MAX_PARAMS - 4)) {
+      toolStatements.push(
+        d1
+          .prepare(`DELETE FROM insight_pending_rollups WHERE org_id = ? AND queued_at <= ? AND session_id IN (${part.map(() => "?").join(", ")})`)
+          .bind(orgId, opts.clearMarksUpTo.getTime(), ...part),
+      );
+    }
   }
   for (const part of chunk(toolStatements, 50)) await d1.batch(part);
   ctx.log.debug("insights rollup", { orgId, sessions: eventsBySession.size, buckets: buckets.size, toolDays: toolDays.size });
@@ -359,16 +370,6 @@ export function markPendingRollups(db: Database, orgId: string, sessionIds: stri
   );
 }
 
-/** Clears the marks of these sessions set up to `upTo` (a later mark belongs to a later rollup). */
-export async function clearPendingRollups(ctx: Pick<AppContext, "db">, orgId: string, sessionIds: string[], upTo: Date): Promise<void> {
-  for (const part of chunk(sessionIds, MAX_PARAMS - 4)) {
-    await ctx.db
-      .delete(insightPendingRollups)
-      .where(and(eq(insightPendingRollups.orgId, orgId), inArray(insightPendingRollups.sessionId, part), lte(insightPendingRollups.queuedAt, upTo)))
-      .run();
-  }
-}
-
 /**
  * The sweep's repair: rolls up the sessions whose rollup was marked more than PENDING_ROLLUP_GRACE_MS ago and
  * never finished (at most PENDING_PER_SWEEP per call, oldest first), then clears their marks. Returns how many.
@@ -384,10 +385,8 @@ export async function rollupPendingSessions(ctx: RollupDeps): Promise<number> {
   const byOrg = new Map<string, typeof stale>();
   for (const row of stale) byOrg.set(row.orgId, [...(byOrg.get(row.orgId) ?? []), row]);
   for (const [orgId, rows] of byOrg) {
-    const ids = rows.map((r) => r.sessionId);
-    await rollupSessions(ctx, orgId, ids);
     const upTo = new Date(Math.max(...rows.map((r) => r.queuedAt.getTime())));
-    await clearPendingRollups(ctx, orgId, ids, upTo);
+    await rollupSessions(ctx, orgId, rows.map((r) => r.sessionId), { clearMarksUpTo: upTo });
   }
   if (stale.length) ctx.log.warn("insights rollups repaired by the sweep", { sessions: stale.length });
   return stale.length;

@@ -56,12 +56,12 @@ describe("ingestEvents", () => {
     expect(pending).toHaveLength(1);
     await Promise.all(pending);
     expect(rollup).toHaveBeenCalledTimes(1);
-    expect((rollup.mock.calls[0] as unknown[]).slice(1)).toEqual([o.id, ["a", "b"]]);
+    expect((rollup.mock.calls[0] as unknown[]).slice(1, 3)).toEqual([o.id, ["a", "b"]]);
 
     const more = [...events, { id: uid(), sessionId: "c", type: "session_start", timestamp: at(2) }];
     expect(await ingestEvents(ctx, o.id, more, { rollup })).toEqual({ accepted: 1, duplicates: 3 });
     await Promise.all(pending);
-    expect((rollup.mock.calls[1] as unknown[]).slice(1)).toEqual([o.id, ["c"]]);
+    expect((rollup.mock.calls[1] as unknown[]).slice(1, 3)).toEqual([o.id, ["c"]]);
     expect(await ingestEvents(ctx, o.id, events, { rollup })).toEqual({ accepted: 0, duplicates: 3 });
     expect(rollup).toHaveBeenCalledTimes(2);
   });
