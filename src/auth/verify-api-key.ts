@@ -29,7 +29,19 @@ export const KEY_CACHE_TTL_MS = 30_000;
 export const LAST_USED_WRITE_INTERVAL_MS = 60_000;
 const CACHE_MAX_ENTRIES = 1_000;
 
-const recordCache = new Map<string, { record: KeyRecord | null; expires: number }>();
+interface CacheEntry {
+  record: KeyRecord | null;
+  expires: number;
+  /**
+   * SHA-256 of the full presented key that last passed the HMAC check against this record, so that the same
+   * key within the entry's lifetime is recognised by one digest and a constant-time comparison instead of the
+   * HMAC. A one-way digest of a 256-bit random secret: it cannot be turned back into the key, and only the
+   * key itself digests to it. Never set for a record that failed or was not found.
+   */
+  verified?: Uint8Array;
+}
+
+const recordCache = new Map<string, CacheEntry>();
 const lastUsedWrites = new Map<string, number>();
 
 /** Forgets cached key records (tests, and the CLI's in-process callers). */
@@ -38,9 +50,9 @@ export function clearKeyCache(): void {
   lastUsedWrites.clear();
 }
 
-async function loadKeyRecord(db: Database, keyId: string, now: number): Promise<KeyRecord | null> {
+async function loadKeyRecord(db: Database, keyId: string, now: number): Promise<CacheEntry> {
   const cached = recordCache.get(keyId);
-  if (cached && cached.expires > now) return cached.record;
+  if (cached && cached.expires > now) return cached;
   const row = await db
     .select({ key: apiKeys, org: organizations })
     .from(apiKeys)
@@ -66,8 +78,13 @@ async function loadKeyRecord(db: Database, keyId: string, now: number): Promise<
       }
     : null;
   if (recordCache.size >= CACHE_MAX_ENTRIES) recordCache.delete(recordCache.keys().next().value!);
-  recordCache.set(keyId, { record, expires: now + KEY_CACHE_TTL_MS });
-  return record;
+  const entry: CacheEntry = { record, expires: now + KEY_CACHE_TTL_MS };
+  recordCache.set(keyId, entry);
+  return entry;
+}
+
+async function presentedDigest(presented: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(presented)));
 }
 
 export interface VerifyOptions {
@@ -88,11 +105,24 @@ export async function verifyApiKey(presented: string, opts: VerifyOptions): Prom
   const parsed = parseApiKey(presented);
   if (!parsed) return null;
   const now = opts.now ?? Date.now();
-  const record = await loadKeyRecord(opts.db, parsed.keyId, now);
+  const entry = await loadKeyRecord(opts.db, parsed.keyId, now);
+  const { record } = entry;
   const pepper = record && opts.peppers.byVersion.get(record.hashVersion);
-  // An unknown key id costs the same HMAC as a known one, so timing does not tell which ids exist.
-  const digest = await hashSecret(pepper || opts.peppers.byVersion.get(opts.peppers.current)!, parsed.keyId, parsed.secret);
-  if (!record || !pepper || !digestsEqual(digest, record.secretHash)) return null;
+  // This exact key already passed the HMAC check against this cached record: skip the HMAC. The record, and
+  // with it this shortcut, lives no longer than KEY_CACHE_TTL_MS, so revocation bites exactly as before.
+  let seen: Uint8Array | undefined;
+  if (entry.verified && pepper) {
+    seen = await presentedDigest(presented);
+    if (!crypto.subtle.timingSafeEqual(seen, entry.verified)) seen = undefined;
+  }
+  if (!seen) {
+    // An unknown key id costs the same HMAC as a known one, so timing does not tell which ids exist.
+    const digest = await hashSecret(pepper || opts.peppers.byVersion.get(opts.peppers.current)!, parsed.keyId, parsed.secret);
+    if (!record || !pepper || !digestsEqual(digest, record.secretHash)) return null;
+    // Only a key hashed under the current pepper is remembered: an older one is re-hashed and re-read.
+    if (record.hashVersion === opts.peppers.current) entry.verified = await presentedDigest(presented);
+  }
+  if (!record) return null;
   if (record.revokedAt && record.revokedAt.getTime() <= now) return null;
   if (record.expiresAt && record.expiresAt.getTime() <= now) return null;
 

@@ -83,6 +83,18 @@ function activeRun(db: Database, orgId: string, fp: string): Promise<RunRow | un
     .get();
 }
 
+/** The active runs of these fingerprints, by fingerprint (at most one each: a unique index). */
+async function activeRuns(db: Database, orgId: string, fps: string[]): Promise<Map<string, RunRow>> {
+  const rows = (
+    await Promise.all(
+      chunk([...new Set(fps)], 90).map((part) =>
+        db.select().from(runs).where(and(eq(runs.orgId, orgId), inArray(runs.activeFingerprint, part))).all(),
+      ),
+    )
+  ).flat();
+  return new Map(rows.map((r) => [r.activeFingerprint!, r]));
+}
+
 async function runsByIds(db: Database, orgId: string, ids: string[]): Promise<RunRow[]> {
   const rows = (
     await Promise.all(chunk(ids, 90).map((part) => db.select().from(runs).where(and(eq(runs.orgId, orgId), inArray(runs.id, part))).all()))
@@ -135,19 +147,21 @@ export async function dispatchRuns(deps: DispatchDeps, req: DispatchRequest): Pr
   const { workflow, version } = req.current;
 
   // Runs dispatched with an idempotency key or forceNewRun are explicit: they neither fold into an identical
-  // active run nor carry a fingerprint that later dispatches fold into.
+  // active run nor carry a fingerprint that later dispatches fold into, so they skip computing one.
   const foldable = !req.forceNewRun && !req.idempotency;
+  const fingerprints = foldable
+    ? await Promise.all(req.targets.map((target) => fingerprint(version.id, target, req.baselineRunId)))
+    : null;
+  // A new workflow version has no runs yet; otherwise look for the identical active runs, in one read.
+  const active = fingerprints && req.trigger !== "initial" ? await activeRuns(db, req.orgId, fingerprints) : new Map<string, RunRow>();
   const reusedRows: RunRow[] = [];
   const newRows: RunRow[] = [];
-  for (const target of req.targets) {
-    const fp = await fingerprint(version.id, target, req.baselineRunId);
-    // A new workflow version has no runs yet; otherwise look for the identical active run.
-    if (foldable && req.trigger !== "initial") {
-      const active = await activeRun(db, req.orgId, fp);
-      if (active) {
-        reusedRows.push(active);
-        continue;
-      }
+  for (const [i, target] of req.targets.entries()) {
+    const fp = fingerprints ? fingerprints[i]! : null;
+    const existing = fp === null ? undefined : active.get(fp);
+    if (existing) {
+      reusedRows.push(existing);
+      continue;
     }
     newRows.push({
       id: crypto.randomUUID(),
@@ -164,7 +178,7 @@ export async function dispatchRuns(deps: DispatchDeps, req: DispatchRequest): Pr
       skillMode: target.skillMode,
       skillVersionId: target.skillVersionId,
       baselineRunId: req.baselineRunId ?? null,
-      activeFingerprint: foldable ? fp : null,
+      activeFingerprint: fp,
       scheduleDueAt: req.scheduleDueAt ?? null,
       queueAttempts: 1,
       timeoutSeconds: Math.min(version.config.limits.timeoutSeconds, LIMIT_BOUNDS.timeoutSeconds.max),

@@ -91,6 +91,40 @@ describe("API key authentication", () => {
     expect(await verifyApiKey(key, { db, peppers, defer, now: t0 + KEY_CACHE_TTL_MS + 1 })).toBeNull();
   });
 
+  it("recognises a key verified in this isolate without the HMAC, only that exact key, and only within the cache window", async () => {
+    const org = await createOrg();
+    const key = await createKey(org.id, "viewer");
+    const [, keyId, secret] = key.split("_") as [string, string, string];
+    const peppers = parsePeppers(env.API_KEY_PEPPERS);
+    const defer = () => {};
+    clearKeyCache();
+    const t0 = Date.now();
+    expect(await verifyApiKey(key, { db, peppers, defer, now: t0 })).not.toBeNull();
+    // The same pepper version with another pepper: the HMAC could not match, so acceptance means it was skipped.
+    const wrongPepper = { current: peppers.current, byVersion: new Map([[peppers.current, "not-the-pepper-0123456789"]]) };
+    expect(await verifyApiKey(key, { db, peppers: wrongPepper, defer, now: t0 + 1 })).not.toBeNull();
+    // Another secret under the same id is not the verified key: it takes the HMAC path and fails.
+    const other = `amt_${keyId}_${secret.slice(0, -1)}${secret.endsWith("a") ? "b" : "a"}`;
+    expect(await verifyApiKey(other, { db, peppers, defer, now: t0 + 2 })).toBeNull();
+    expect(await verifyApiKey(key, { db, peppers: wrongPepper, defer, now: t0 + 3 })).not.toBeNull();
+    // A revocation bites when the cache entry, and the shortcut with it, expires: the HMAC runs again.
+    await db.update(apiKeys).set({ revokedAt: new Date(t0) }).where(eq(apiKeys.id, keyId)).run();
+    expect(await verifyApiKey(key, { db, peppers: wrongPepper, defer, now: t0 + 4 })).not.toBeNull();
+    expect(await verifyApiKey(key, { db, peppers: wrongPepper, defer, now: t0 + KEY_CACHE_TTL_MS + 1 })).toBeNull();
+    expect(await verifyApiKey(key, { db, peppers, defer, now: t0 + KEY_CACHE_TTL_MS + 2 })).toBeNull();
+  });
+
+  it("answers an expired key with 401 even when it was verified in this isolate moments before", async () => {
+    const org = await createOrg();
+    const t0 = Date.now();
+    const key = await createKey(org.id, "viewer", { expiresAt: new Date(t0 + 1000) });
+    const peppers = parsePeppers(env.API_KEY_PEPPERS);
+    const defer = () => {};
+    expect(await verifyApiKey(key, { db, peppers, defer, now: t0 })).not.toBeNull();
+    expect(await verifyApiKey(key, { db, peppers, defer, now: t0 + 999 })).not.toBeNull();
+    expect(await verifyApiKey(key, { db, peppers, defer, now: t0 + 1000 })).toBeNull();
+  });
+
   it("records lastUsedAt off the request path, at most once a minute", async () => {
     const org = await createOrg();
     const key = await createKey(org.id, "viewer");

@@ -3,6 +3,8 @@ import { createApiApp, createApp } from "../../src/app";
 import { API_BASE } from "../../src/lib/openapi";
 import { auditOpenApiDocument, documentOperations } from "../../src/routes/docs/audit";
 import { TAG_DESCRIPTIONS, type OpenApiDocument } from "../../src/routes/docs/document";
+import { ifNoneMatchMatches, OPENAPI_CACHE_CONTROL, serializedOpenApiDocument } from "../../src/routes/docs";
+import { z } from "@hono/zod-openapi";
 import { call, callJson, createOrg, errorOf, expectError } from "../helpers";
 
 /** Routes the top-level app serves under API_BASE that are about the API rather than part of it. */
@@ -111,5 +113,62 @@ describe("GET /openapi", () => {
       const keyed = await callJson(url, { method: m, body, key: org.ownerKey });
       expect(isRouterMiss(keyed, m, url), `${m} ${path} answered ${keyed.status} ${JSON.stringify(keyed.body)}`).toBe(false);
     }
+  });
+});
+
+describe("GET /openapi caching", () => {
+  it("answers the same bytes with a strong ETag, revalidation-only cache headers and 304 on If-None-Match", async () => {
+    const first = await call("/openapi");
+    const etag = first.headers.get("etag")!;
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]{43}"$/);
+    expect(first.headers.get("cache-control")).toBe(OPENAPI_CACHE_CONTROL);
+    expect(first.headers.get("access-control-expose-headers")).toBe("etag");
+    const bytes = await first.text();
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(bytes)));
+    expect(etag).toBe(`"${btoa(String.fromCharCode(...digest)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")}"`);
+
+    const second = await call("/openapi");
+    expect(second.headers.get("etag")).toBe(etag);
+    expect(await second.text()).toBe(bytes);
+
+    for (const inm of [etag, `W/${etag}`, `"other", ${etag}`, "*"]) {
+      const notModified = await call("/openapi", { headers: { "if-none-match": inm } });
+      expect(notModified.status, inm).toBe(304);
+      expect(notModified.headers.get("etag")).toBe(etag);
+      expect(notModified.headers.get("cache-control")).toBe(OPENAPI_CACHE_CONTROL);
+      expect(await notModified.text()).toBe("");
+    }
+    const stale = await call("/openapi", { headers: { "if-none-match": '"an-older-document"' } });
+    expect(stale.status).toBe(200);
+    expect(await stale.text()).toBe(bytes);
+  });
+
+  it("gives another host's document (its own servers URL) another ETag", async () => {
+    const a = await call("/openapi", { host: "acme.armature.app" });
+    const b = await call("/openapi", { host: "other.armature.app" });
+    expect(a.headers.get("etag")).not.toBe(b.headers.get("etag"));
+    const stale = await call("/openapi", { host: "other.armature.app", headers: { "if-none-match": a.headers.get("etag")! } });
+    expect(stale.status).toBe(200);
+  });
+
+  it("changes the ETag when the document changes", async () => {
+    const origin = "https://acme.armature.app";
+    const before = await serializedOpenApiDocument(createApiApp(), origin);
+    const again = await serializedOpenApiDocument(createApiApp(), origin);
+    expect(again.etag).toBe(before.etag);
+    const changed = createApiApp();
+    changed.openapi(
+      {
+        method: "get",
+        path: "/etag-canary",
+        tags: ["org"],
+        summary: "A route only this test registers",
+        responses: { 200: { description: "ok", content: { "application/json": { schema: z.object({ ok: z.boolean() }) } } } },
+      },
+      (c) => c.json({ ok: true }, 200),
+    );
+    const after = await serializedOpenApiDocument(changed, origin);
+    expect(after.etag).not.toBe(before.etag);
+    expect(ifNoneMatchMatches(before.etag, after.etag)).toBe(false);
   });
 });

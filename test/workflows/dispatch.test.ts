@@ -1,8 +1,11 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
+import { createDb } from "../../src/db/client";
 import { runs } from "../../src/db/schema";
-import { call, callJson, createOrg, db, expectError } from "../helpers";
+import type { RunMessage } from "../../src/env";
+import { dispatchWorkflowRuns } from "../../src/workflows/commands";
+import { call, callJson, createOrg, db, expectError, testContext } from "../helpers";
 import { captureQueue, createWorkflow, runsOfWorkflow, type DispatchResponse } from "./fixtures";
 
 const queue = captureQueue();
@@ -176,5 +179,86 @@ describe("POST /workflows/{id}/runs", () => {
     expectError(await callJson(dispatchPath(id), { body: {} }), 401, "unauthorized");
     expectError(await callJson(dispatchPath(crypto.randomUUID()), { key: org.ownerKey, body: {} }), 404, "not_found");
     expectError(await callJson(dispatchPath(id), { key: org.ownerKey, body: { forceNewRun: "yes" } }), 400, "validation_failed");
+  });
+});
+
+describe("dispatch's round trips", () => {
+  /** The D1 binding behind a recorder: each statement execution and each batch is one round trip. */
+  function recordingD1(inner: D1Database) {
+    const calls: string[] = [];
+    const originals = new WeakMap<object, D1PreparedStatement>();
+    const wrap = (stmt: D1PreparedStatement): D1PreparedStatement => {
+      const proxy = new Proxy(stmt, {
+        get(target, prop) {
+          const value = Reflect.get(target, prop) as unknown;
+          if (prop === "bind") return (...args: unknown[]) => wrap(target.bind(...args));
+          if (typeof prop === "string" && ["all", "raw", "first", "run"].includes(prop)) {
+            return (...args: unknown[]) => {
+              calls.push(prop);
+              return (value as (...a: unknown[]) => unknown).apply(target, args);
+            };
+          }
+          return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      originals.set(proxy, stmt);
+      return proxy;
+    };
+    const d1 = {
+      prepare: (query: string) => wrap(inner.prepare(query)),
+      batch: (stmts: D1PreparedStatement[]) => {
+        calls.push("batch");
+        return inner.batch(stmts.map((s) => originals.get(s) ?? s));
+      },
+      exec: (query: string) => inner.exec(query),
+    } as unknown as D1Database;
+    return { d1, calls };
+  }
+
+  function recordingQueue() {
+    const sent: RunMessage[][] = [];
+    const queue = {
+      send: vi.fn(async () => {
+        throw new Error("dispatch must use sendBatch");
+      }),
+      sendBatch: vi.fn(async (messages: Iterable<MessageSendRequest<RunMessage>>) => {
+        sent.push([...messages].map((m) => m.body));
+      }),
+    } as unknown as Queue<RunMessage>;
+    return { queue, sent };
+  }
+
+  for (const forceNewRun of [true, false]) {
+    it(`writes all runs in one D1 batch and sends them in one sendBatch (forceNewRun: ${forceNewRun})`, async () => {
+      const { org, id } = await setup(["claude-sonnet-4", "gpt-5"]);
+      // The initial runs end, so a foldable dispatch has nothing to fold into.
+      await db.update(runs).set({ status: "pass", activeFingerprint: null }).where(eq(runs.workflowId, id)).run();
+      const { d1, calls } = recordingD1(env.DB);
+      const { queue: q, sent } = recordingQueue();
+      const deps = { ...testContext(), db: createDb(d1), queue: q };
+      const result = await dispatchWorkflowRuns(deps, org.id, id, { reason: "round trips", forceNewRun });
+      expect(result.queued).toBe(2);
+      expect(calls.filter((c) => c === "batch")).toHaveLength(1);
+      // The workflow read and the batch; a foldable dispatch also looks up the active runs (one read for all
+      // targets) and checks which of its inserts landed (one read).
+      expect(calls).toHaveLength(forceNewRun ? 2 : 4);
+      expect(sent).toHaveLength(1);
+      expect(sent[0]!.map((m) => m.runId).sort()).toEqual(result.runs.map((r) => r.id).sort());
+      const stored = await runsOfWorkflow(id);
+      const dispatched = stored.filter((r) => result.runs.some((d) => d.id === r.id));
+      expect(dispatched.map((r) => r.activeFingerprint === null)).toEqual([forceNewRun, forceNewRun]);
+    });
+  }
+
+  it("folds a repeated dispatch into the active runs with one look-up, sending nothing", async () => {
+    const { org, id } = await setup(["claude-sonnet-4", "gpt-5"]);
+    const first = await dispatchWorkflowRuns({ ...testContext(), queue: recordingQueue().queue }, org.id, id, {});
+    const { d1, calls } = recordingD1(env.DB);
+    const { queue: q, sent } = recordingQueue();
+    const again = await dispatchWorkflowRuns({ ...testContext(), db: createDb(d1), queue: q }, org.id, id, {});
+    expect(again.runs.map((r) => r.reused)).toEqual([true, true]);
+    expect(again.runs.map((r) => r.id).sort()).toEqual(first.runs.map((r) => r.id).sort());
+    expect(calls).toEqual(["raw", "raw"]);
+    expect(sent).toHaveLength(0);
   });
 });
