@@ -76,6 +76,13 @@ function targetOf(s: Scenario, base: URL, seeded: Seeded): Target {
   };
 }
 
+/** A GET with the main organization's key, for scenarios whose path depends on the seeded data. */
+async function getJson(base: URL, path: string, seeded: Seeded): Promise<unknown> {
+  const res = await fetch(new URL(path, base), { headers: { authorization: `Bearer ${seeded.main.key}` } });
+  if (res.status !== 200) throw new Error(`GET ${path}: ${res.status}: ${(await res.text()).slice(0, 500)}`);
+  return res.json();
+}
+
 async function probe(server: BenchServer, s: Scenario, seeded: Seeded): Promise<ProbeResult> {
   const t = targetOf(s, server.urls["armature-probe"], seeded);
   let result: ProbeResult | null = null;
@@ -165,7 +172,11 @@ async function main() {
     const chosen = all.filter((s) => s.name === HELLO || opts.only.length === 0 || opts.only.includes(s.name));
 
     const prepared: Prepared[] = [];
-    for (const s of chosen) {
+    const armatureUrl = server.urls.armature;
+    for (const chosenScenario of chosen) {
+      const s = chosenScenario.resolvePath
+        ? { ...chosenScenario, path: await chosenScenario.resolvePath((path) => getJson(armatureUrl, path, seeded)) }
+        : chosenScenario;
       const p: Prepared = { scenario: s, target: targetOf(s, server.urls[s.worker], seeded), probe: null, bare: null, windows: [], bareWindows: [] };
       if (s.worker === "armature") {
         p.probe = await probe(server, s, seeded);

@@ -1248,17 +1248,22 @@ export interface components {
         };
         McpServerList: {
             mcpServers: components["schemas"]["McpServer"][];
-            /** @example 1 */
+            /**
+             * @description This page's number (also on a cursor page).
+             * @example 1
+             */
             page: number;
             /** @example 25 */
             pageSize: number;
             /**
-             * @description Items matching the filters, over all pages.
+             * @description Items matching the filters, over all pages: counted when the request has no `cursor`; a cursor page answers the total counted on the first page of its walk (items added since are not counted).
              * @example 137
              */
             total: number;
             /** @description True when a later page has items. */
             hasMore: boolean;
+            /** @description Pass as `cursor` (with the same filters and sort) for the next page; null on the last page. */
+            nextCursor: string | null;
         };
         /** @description Passes when no tool call answered an error (refusals by the tool policy are not tool errors). */
         NoToolErrorsCheck: {
@@ -1388,17 +1393,22 @@ export interface components {
         };
         RunList: {
             runs: components["schemas"]["RunSummary"][];
-            /** @example 1 */
+            /**
+             * @description This page's number (also on a cursor page).
+             * @example 1
+             */
             page: number;
             /** @example 25 */
             pageSize: number;
             /**
-             * @description Items matching the filters, over all pages.
+             * @description Items matching the filters, over all pages: counted when the request has no `cursor`; a cursor page answers the total counted on the first page of its walk (items added since are not counted).
              * @example 137
              */
             total: number;
             /** @description True when a later page has items. */
             hasMore: boolean;
+            /** @description Pass as `cursor` (with the same filters and sort) for the next page; null on the last page. */
+            nextCursor: string | null;
         };
         RunSummary: {
             /** Format: uuid */
@@ -1798,17 +1808,22 @@ export interface components {
         };
         WorkflowList: {
             workflows: components["schemas"]["Workflow"][];
-            /** @example 1 */
+            /**
+             * @description This page's number (also on a cursor page).
+             * @example 1
+             */
             page: number;
             /** @example 25 */
             pageSize: number;
             /**
-             * @description Items matching the filters, over all pages.
+             * @description Items matching the filters, over all pages: counted when the request has no `cursor`; a cursor page answers the total counted on the first page of its walk (items added since are not counted).
              * @example 137
              */
             total: number;
             /** @description True when a later page has items. */
             hasMore: boolean;
+            /** @description Pass as `cursor` (with the same filters and sort) for the next page; null on the last page. */
+            nextCursor: string | null;
         };
         WorkflowResponse: {
             workflow: components["schemas"]["Workflow"];
@@ -1987,10 +2002,12 @@ export interface operations {
     listMcpServers: {
         parameters: {
             query?: {
-                /** @description 1-based page number. */
+                /** @description 1-based page number; page 1 when absent. Not together with `cursor`. */
                 page?: number;
                 /** @description Items per page, 1 to 100. */
                 pageSize?: number;
+                /** @description The `nextCursor` of the previous page: the page after it, as cheap as the first page however deep (keyset pagination, stable while items are added). Only valid with the filters and sort it was made for; not together with `page`. */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -2003,7 +2020,7 @@ export interface operations {
                 headers: {
                     "ratelimit-policy": components["headers"]["RateLimitPolicy"];
                     ratelimit: components["headers"]["RateLimit"];
-                    /** @description RFC 8288 links to the neighbouring pages, absolute URLs keeping every other query parameter: `<…?page=3>; rel="next", <…?page=1>; rel="prev"`. Absent when there is neither. */
+                    /** @description RFC 8288 links to the neighbouring pages, absolute URLs keeping every other query parameter: `<…?page=3>; rel="next", <…?page=1>; rel="prev"`. On a cursor page, `next` carries the next `cursor` (and `prev` a page number). Absent when there is neither. */
                     link?: string;
                     [name: string]: unknown;
                 };
@@ -2089,10 +2106,12 @@ export interface operations {
                 category?: string;
                 /** @description A single category slug. */
                 categorySlug?: string;
-                /** @description 1-based page number. */
+                /** @description 1-based page number; page 1 when absent. Not together with `cursor`. */
                 page?: number;
                 /** @description Items per page, 1 to 100. */
                 pageSize?: number;
+                /** @description The `nextCursor` of the previous page: the page after it, as cheap as the first page however deep (keyset pagination, stable while items are added). Only valid with the filters and sort it was made for; not together with `page`. */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -2105,7 +2124,7 @@ export interface operations {
                 headers: {
                     "ratelimit-policy": components["headers"]["RateLimitPolicy"];
                     ratelimit: components["headers"]["RateLimit"];
-                    /** @description RFC 8288 links to the neighbouring pages, absolute URLs keeping every other query parameter: `<…?page=3>; rel="next", <…?page=1>; rel="prev"`. Absent when there is neither. */
+                    /** @description RFC 8288 links to the neighbouring pages, absolute URLs keeping every other query parameter: `<…?page=3>; rel="next", <…?page=1>; rel="prev"`. On a cursor page, `next` carries the next `cursor` (and `prev` a page number). Absent when there is neither. */
                     link?: string;
                     [name: string]: unknown;
                 };
@@ -2317,10 +2336,12 @@ export interface operations {
                 classification?: string;
                 /** @description Substring matched against the workflow name, the run's reason, its model id and its id; case-insensitive for ASCII letters. `%` and `_` match themselves. */
                 search?: string;
-                /** @description 1-based page number. */
+                /** @description 1-based page number; page 1 when absent. Not together with `cursor`. */
                 page?: number;
                 /** @description Items per page, 1 to 100. */
                 pageSize?: number;
+                /** @description The `nextCursor` of the previous page: the page after it, as cheap as the first page however deep (keyset pagination, stable while items are added). Only valid with the filters and sort it was made for; not together with `page`. */
+                cursor?: string;
                 /** @description Sort key, `-` prefix for descending: createdAt, startedAt, finishedAt, durationMs, costUsd, status. Ties are broken by creation time (newest first), then id. Runs without a value for the key (e.g. an unfinished run's durationMs) come last in both directions. */
                 sort?: "createdAt" | "-createdAt" | "startedAt" | "-startedAt" | "finishedAt" | "-finishedAt" | "durationMs" | "-durationMs" | "costUsd" | "-costUsd" | "status" | "-status";
             };
@@ -2335,7 +2356,7 @@ export interface operations {
                 headers: {
                     "ratelimit-policy": components["headers"]["RateLimitPolicy"];
                     ratelimit: components["headers"]["RateLimit"];
-                    /** @description RFC 8288 links to the neighbouring pages, absolute URLs keeping every other query parameter: `<…?page=3>; rel="next", <…?page=1>; rel="prev"`. Absent when there is neither. */
+                    /** @description RFC 8288 links to the neighbouring pages, absolute URLs keeping every other query parameter: `<…?page=3>; rel="next", <…?page=1>; rel="prev"`. On a cursor page, `next` carries the next `cursor` (and `prev` a page number). Absent when there is neither. */
                     link?: string;
                     [name: string]: unknown;
                 };

@@ -15,7 +15,7 @@ export const listMcpServersOp = defineOperation({
   input: { query: z.object(paginationQuery()) },
   output: z.object({ mcpServers: z.array(McpServerSchema), ...PageInfoFields }).openapi("McpServerList"),
   outputDescription: "One page of MCP sources.",
-  run: (ctx, page) => listMcpServers(ctx.db, ctx.principal.org.id, page),
+  run: (ctx, query) => listMcpServers(ctx.db, ctx.principal.org.id, query),
 });
 
 export const createMcpServerOp = defineOperation({

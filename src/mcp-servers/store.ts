@@ -1,9 +1,9 @@
-import { and, asc, count, eq, inArray } from "drizzle-orm";
+import { and, asc, count, eq, gt, gte, inArray, or, type SQL } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { mcpAuthProfiles, mcpServers } from "../db/schema";
-import { chunk, isUniqueViolation } from "../lib/d1";
+import { isUniqueViolation } from "../lib/d1";
 import { ApiError } from "../lib/errors";
-import { pageInfo, pageWindow, type PageRequest } from "../lib/pagination";
+import { listScope, pageOf, resolvePaging, type PageQuery } from "../lib/pagination";
 import { sealSecret, secretHint } from "../lib/secret-box";
 import type { CreateMcpServerInput, McpServerView } from "./schemas";
 
@@ -33,50 +33,59 @@ function toView(server: ServerRow, profiles: ProfileRow[]): McpServerView {
   };
 }
 
-async function profilesOf(db: Database, serverIds: string[]): Promise<ProfileRow[]> {
-  if (serverIds.length === 0) return [];
-  const batches = await Promise.all(
-    chunk(serverIds, 90).map((ids) =>
-      db
-        .select()
-        .from(mcpAuthProfiles)
-        .where(inArray(mcpAuthProfiles.mcpServerId, ids))
-        .orderBy(asc(mcpAuthProfiles.createdAt), asc(mcpAuthProfiles.name))
-        .all(),
-    ),
-  );
-  return batches.flat();
+const profileOrder = [asc(mcpAuthProfiles.createdAt), asc(mcpAuthProfiles.name)];
+
+/**
+ * One page of the organization's sources, oldest first, with their auth profiles, in one D1 batch: by page
+ * number (OFFSET, counted) or after a cursor (keyset on created_at then id, total carried).
+ */
+export async function listMcpServers(db: Database, orgId: string, query: PageQuery) {
+  const paging = resolvePaging(query, listScope("mcp-servers", orgId, {}), ["number", "string"]);
+  const inOrg = eq(mcpServers.orgId, orgId);
+  let where: SQL = inOrg;
+  if (paging.after) {
+    const [ms, id] = paging.after as [number, string];
+    const at = new Date(ms);
+    // The lone lower bound lets the index range search start at the cursor.
+    where = and(inOrg, gte(mcpServers.createdAt, at), or(gt(mcpServers.createdAt, at), and(eq(mcpServers.createdAt, at), gt(mcpServers.id, id))))!;
+  }
+  const page = db.select().from(mcpServers).where(where).orderBy(asc(mcpServers.createdAt), asc(mcpServers.id)).limit(paging.limit).offset(paging.offset);
+  // The profiles of exactly the page's sources (the extra row's too, dropped with it).
+  const pageIds = db.select({ id: mcpServers.id }).from(mcpServers).where(where).orderBy(asc(mcpServers.createdAt), asc(mcpServers.id)).limit(paging.limit).offset(paging.offset);
+  const profiles = db
+    .select()
+    .from(mcpAuthProfiles)
+    .where(and(eq(mcpAuthProfiles.orgId, orgId), inArray(mcpAuthProfiles.mcpServerId, pageIds)))
+    .orderBy(...profileOrder);
+  let servers: ServerRow[];
+  let profileRows: ProfileRow[];
+  let counted: number | null = null;
+  if (paging.carriedTotal === null) {
+    const [s, p, totals] = await db.batch([page, profiles, db.select({ total: count() }).from(mcpServers).where(inOrg)]);
+    [servers, profileRows, counted] = [s, p, totals[0]?.total ?? 0];
+  } else {
+    [servers, profileRows] = await db.batch([page, profiles]);
+  }
+  const { items, info } = pageOf(paging, servers, counted, (s) => [s.createdAt.getTime(), s.id]);
+  return { mcpServers: items.map((s) => toView(s, profileRows)), ...info };
 }
 
-/** One page of the organization's sources, oldest first, and how many there are. */
-export async function listMcpServers(db: Database, orgId: string, page: PageRequest) {
-  const { limit, offset } = pageWindow(page);
-  const [servers, totals] = await db.batch([
+/** The source, or a 404 when it does not exist in this organization: one D1 batch with its profiles. */
+export async function getMcpServer(db: Database, orgId: string, id: string): Promise<McpServerView> {
+  const [found, profiles] = await db.batch([
     db
       .select()
       .from(mcpServers)
-      .where(eq(mcpServers.orgId, orgId))
-      .orderBy(asc(mcpServers.createdAt), asc(mcpServers.id))
-      .limit(limit)
-      .offset(offset),
-    db.select({ total: count() }).from(mcpServers).where(eq(mcpServers.orgId, orgId)),
+      .where(and(eq(mcpServers.orgId, orgId), eq(mcpServers.id, id))),
+    db
+      .select()
+      .from(mcpAuthProfiles)
+      .where(and(eq(mcpAuthProfiles.orgId, orgId), eq(mcpAuthProfiles.mcpServerId, id)))
+      .orderBy(...profileOrder),
   ]);
-  const profiles = await profilesOf(
-    db,
-    servers.map((s) => s.id),
-  );
-  return { mcpServers: servers.map((s) => toView(s, profiles)), ...pageInfo(page, totals[0]?.total ?? 0) };
-}
-
-/** The source, or a 404 when it does not exist in this organization. */
-export async function getMcpServer(db: Database, orgId: string, id: string): Promise<McpServerView> {
-  const server = await db
-    .select()
-    .from(mcpServers)
-    .where(and(eq(mcpServers.orgId, orgId), eq(mcpServers.id, id)))
-    .get();
+  const server = found[0];
   if (!server) throw new ApiError("not_found", "MCP source not found");
-  return toView(server, await profilesOf(db, [server.id]));
+  return toView(server, profiles);
 }
 
 /** Registers a source and its auth profiles in one batch; secrets are sealed before they reach D1. */

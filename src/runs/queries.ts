@@ -1,8 +1,8 @@
-import { and, asc, count, desc, eq, gte, inArray, or, sql, type SQL } from "drizzle-orm";
-import type { Database } from "../db/client";
+import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, or, sql, type Column, type SQL } from "drizzle-orm";
+import { preparedPerClient, type Database } from "../db/client";
 import { runEvaluations, runs, runToolCalls, runTraces } from "../db/schema";
 import { ApiError } from "../lib/errors";
-import { pageInfo, pageWindow } from "../lib/pagination";
+import { listScope, pageOf, resolvePaging, type Keyset, type KeysetShape } from "../lib/pagination";
 import { redactText, redactValue } from "../lib/redaction";
 import { parseStored, StoredCriterionResult, StoredSpan } from "./records";
 import { isTerminal } from "./status";
@@ -118,7 +118,7 @@ export function asciiLower(text: string): string {
 }
 
 /** The WHERE clause of a run search; `organization` and a created_at lower bound first so an index applies. */
-export function runFilter(orgId: string, query: Omit<ListRunsInput, "page" | "pageSize" | "sort">, now: Date): SQL {
+export function runFilter(orgId: string, query: Omit<ListRunsInput, "page" | "pageSize" | "sort" | "cursor">, now: Date): SQL {
   const conditions: Array<SQL | undefined> = [
     eq(runs.orgId, orgId),
     gte(runs.createdAt, new Date(now.getTime() - RUN_RANGES[query.range])),
@@ -144,35 +144,93 @@ export function runFilter(orgId: string, query: Omit<ListRunsInput, "page" | "pa
   return and(...conditions)!;
 }
 
-/** One page of the organization's runs matching `query`, and how many match in all. */
+const DATE_KEYS = new Set<RunSortKey>(["createdAt", "startedAt", "finishedAt"]);
+
+/** The keyset of a `sort`: the key's value (unless the key is createdAt), created_at in ms, then id. */
+function runKeysetShape(sort: string): KeysetShape {
+  const key = sort.replace(/^-/, "") as RunSortKey;
+  if (key === "createdAt") return ["number", "string"];
+  return [key === "status" ? "string" : "number?", "number", "string"];
+}
+
+/** A run's position in the order of `sort`, for the cursor of the page that ends with it. */
+function runKeyset(sort: string, row: SummaryRow): Keyset {
+  const key = sort.replace(/^-/, "") as RunSortKey;
+  const tail = [row.createdAt.getTime(), row.id];
+  if (key === "createdAt") return tail;
+  const value = row[key];
+  return [value instanceof Date ? value.getTime() : value, ...tail];
+}
+
+/**
+ * The runs strictly after `after` in the order of `runOrder(sort)`. A NULL key sorts last in both
+ * directions; the created_at bound of the default sort is also given on its own, so the index range
+ * search starts at the cursor rather than filtering from the newest run down.
+ */
+export function runsAfter(sort: string, after: Keyset): SQL {
+  const descending = sort.startsWith("-");
+  const key = sort.replace(/^-/, "") as RunSortKey;
+  if (key === "createdAt") {
+    const [ms, id] = after as [number, string];
+    const at = new Date(ms);
+    return descending
+      ? and(lte(runs.createdAt, at), or(lt(runs.createdAt, at), and(eq(runs.createdAt, at), lt(runs.id, id))))!
+      : and(gte(runs.createdAt, at), or(gt(runs.createdAt, at), and(eq(runs.createdAt, at), gt(runs.id, id))))!;
+  }
+  const [value, ms, id] = after as [string | number | null, number, string];
+  const at = new Date(ms);
+  // Ties: newest first, then id descending.
+  const tie = or(lt(runs.createdAt, at), and(eq(runs.createdAt, at), lt(runs.id, id)))!;
+  const column: Column = SORT_COLUMNS[key];
+  if (value === null) return and(isNull(column), tie)!;
+  const v = DATE_KEYS.has(key) ? new Date(value as number) : value;
+  const beyond = descending ? lt(column, v) : gt(column, v);
+  return key === "status" ? or(beyond, and(eq(column, v), tie))! : or(beyond, and(eq(column, v), tie), isNull(column))!;
+}
+
+/**
+ * One page of the organization's runs matching `query`. Page numbers read with OFFSET and count the
+ * matches; a cursor page reads after the cursor's keyset and answers the total its walk counted first.
+ */
 export async function listRuns(db: Database, orgId: string, query: ListRunsInput, now = new Date()) {
+  const { page: _page, pageSize: _pageSize, cursor: _cursor, ...filters } = query;
+  const scope = listScope("runs", orgId, { ...filters, search: filters.search?.trim() });
+  const paging = resolvePaging(query, scope, runKeysetShape(query.sort));
   const where = runFilter(orgId, query, now);
-  const { limit, offset } = pageWindow(query);
-  const [rows, totals] = await db.batch([
-    db
-      .select(summaryColumns)
-      .from(runs)
-      .where(where)
-      .orderBy(...runOrder(query.sort))
-      .limit(limit)
-      .offset(offset),
-    db.select({ total: count() }).from(runs).where(where),
-  ]);
-  const total = totals[0]?.total ?? 0;
-  return { runs: rows.map(toRunSummary), ...pageInfo(query, total) };
+  const pageQuery = db
+    .select(summaryColumns)
+    .from(runs)
+    .where(paging.after ? and(where, runsAfter(query.sort, paging.after)) : where)
+    .orderBy(...runOrder(query.sort))
+    .limit(paging.limit)
+    .offset(paging.offset);
+  let rows: SummaryRow[];
+  let counted: number | null = null;
+  if (paging.carriedTotal === null) {
+    const [found, totals] = await db.batch([pageQuery, db.select({ total: count() }).from(runs).where(where)]);
+    rows = found;
+    counted = totals[0]?.total ?? 0;
+  } else {
+    rows = await pageQuery.all();
+  }
+  const { items, info } = pageOf(paging, rows, counted, (row) => runKeyset(query.sort, row));
+  return { runs: items.map(toRunSummary), ...info };
 }
 
 const notFound = () => new ApiError("not_found", "Run not found");
 
-const runInOrg = (db: Database, orgId: string, id: string) =>
+/** The run by id within an organization, prepared once per client (the hottest point read). */
+const runInOrg = preparedPerClient((db) =>
   db
     .select()
     .from(runs)
-    .where(and(eq(runs.orgId, orgId), eq(runs.id, id)));
+    .where(and(eq(runs.orgId, sql.placeholder("orgId")), eq(runs.id, sql.placeholder("id"))))
+    .prepare(),
+);
 
 /** The run, or a 404 when it does not exist in this organization. */
 export async function getRun(db: Database, orgId: string, id: string): Promise<RunView> {
-  const row = await runInOrg(db, orgId, id).get();
+  const row = await runInOrg(db).get({ orgId, id });
   if (!row) throw notFound();
   return toView(row);
 }

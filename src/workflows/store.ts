@@ -1,8 +1,8 @@
-import { and, asc, count, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
-import type { Database } from "../db/client";
+import { and, asc, count, eq, gt, gte, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
+import { preparedPerClient, type Database } from "../db/client";
 import { workflows, workflowVersions } from "../db/schema";
 import { ApiError, validationError } from "../lib/errors";
-import { pageInfo, pageWindow, type PageRequest } from "../lib/pagination";
+import { listScope, pageOf, resolvePaging, type PageQuery } from "../lib/pagination";
 import { SLUG_PATTERN, type WorkflowConfig, type WorkflowView } from "./schemas";
 import { nextDueAt } from "./schedule";
 
@@ -88,41 +88,57 @@ function categoriesOf(query: { category?: string; categorySlug?: string }): stri
   return [...new Set(slugs)];
 }
 
-/** One page of the organization's active workflows, oldest first, optionally in any of the named categories. */
+/**
+ * One page of the organization's active workflows, oldest first, optionally in any of the named categories:
+ * by page number (OFFSET, counted) or after a cursor (keyset on created_at then id, total carried).
+ */
 export async function listWorkflows(
   db: Database,
   orgId: string,
-  query: PageRequest & { category?: string; categorySlug?: string },
+  query: PageQuery & { category?: string | undefined; categorySlug?: string | undefined },
 ) {
   const categories = categoriesOf(query);
+  const paging = resolvePaging(query, listScope("workflows", orgId, { categories }), ["number", "string"]);
   const filters: SQL[] = [eq(workflows.orgId, orgId), isNull(workflows.archivedAt)];
   if (categories.length) filters.push(inArray(workflows.categorySlug, categories));
-  const where = and(...filters);
-  const { limit, offset } = pageWindow(query);
+  const where = and(...filters)!;
+  let position: SQL | undefined;
+  if (paging.after) {
+    const [ms, id] = paging.after as [number, string];
+    const at = new Date(ms);
+    // The lone lower bound lets the index range search start at the cursor.
+    position = and(gte(workflows.createdAt, at), or(gt(workflows.createdAt, at), and(eq(workflows.createdAt, at), gt(workflows.id, id))));
+  }
   // Not one db.batch: a batch maps rows by column name, and the join's two `id` columns would collide.
   const [rows, totals] = await Promise.all([
     db
       .select({ workflow: workflows, version: workflowVersions })
       .from(workflows)
       .innerJoin(workflowVersions, eq(workflowVersions.id, workflows.currentVersionId))
-      .where(where)
+      .where(position ? and(where, position) : where)
       .orderBy(asc(workflows.createdAt), asc(workflows.id))
-      .limit(limit)
-      .offset(offset)
+      .limit(paging.limit)
+      .offset(paging.offset)
       .all(),
-    db.select({ total: count() }).from(workflows).where(where).all(),
+    paging.carriedTotal === null ? db.select({ total: count() }).from(workflows).where(where).all() : null,
   ]);
-  return { workflows: rows.map((r) => toWorkflowView(r)), ...pageInfo(query, totals[0]?.total ?? 0) };
+  const { items, info } = pageOf(paging, rows, totals ? (totals[0]?.total ?? 0) : null, (r) => [r.workflow.createdAt.getTime(), r.workflow.id]);
+  return { workflows: items.map((r) => toWorkflowView(r)), ...info };
 }
 
-/** The workflow with its current version, archived ones included; 404 when it is not this organization's. */
-export async function getWorkflow(db: Database, orgId: string, id: string): Promise<WorkflowWithVersion> {
-  const row = await db
+/** A workflow and its current version by id within an organization, prepared once per client (a hot point read). */
+const workflowInOrg = preparedPerClient((db) =>
+  db
     .select({ workflow: workflows, version: workflowVersions })
     .from(workflows)
     .innerJoin(workflowVersions, eq(workflowVersions.id, workflows.currentVersionId))
-    .where(and(eq(workflows.orgId, orgId), eq(workflows.id, id)))
-    .get();
+    .where(and(eq(workflows.orgId, sql.placeholder("orgId")), eq(workflows.id, sql.placeholder("id"))))
+    .prepare(),
+);
+
+/** The workflow with its current version, archived ones included; 404 when it is not this organization's. */
+export async function getWorkflow(db: Database, orgId: string, id: string): Promise<WorkflowWithVersion> {
+  const row = await workflowInOrg(db).get({ orgId, id });
   if (!row) throw new ApiError("not_found", "Workflow not found");
   return row as WorkflowWithVersion;
 }

@@ -36,7 +36,7 @@ describe("the runs operations in the OpenAPI document", () => {
     }
     const list = getAt(body, "/runs");
     expect((list.parameters ?? []).map((p) => ("name" in p ? p.name : p.$ref))).toEqual([
-      "range", "workflowId", "status", "classification", "search", "page", "pageSize", "sort",
+      "range", "workflowId", "status", "classification", "search", "page", "pageSize", "cursor", "sort",
     ]);
     expect(list.responses["200"].headers.link).toBeDefined();
     for (const name of ["RunSummary", "Run", "Span", "Evaluation", "CriterionResult", "ToolCall"]) {
