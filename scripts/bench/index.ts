@@ -18,6 +18,7 @@ import path from "node:path";
 import { generateDevSecrets } from "../lib/dev-vars";
 import { ROOT } from "../lib/project";
 import { buildBundle } from "./bundle";
+import { type ConsumerResult, measureConsumer } from "./consumer";
 import { machineLoad } from "./cpu";
 import { seedEvents } from "./insights";
 import { measure, settle, type Target, type Window, warm } from "./measure";
@@ -70,10 +71,31 @@ function targetOf(s: Scenario, base: URL, seeded: Seeded): Target {
   return {
     url: new URL(s.path, base),
     method: s.method,
-    headers: key ? { authorization: `Bearer ${key}` } : {},
+    headers: { ...s.headers, ...(key ? { authorization: `Bearer ${key}` } : {}) },
     body: s.body,
     expectStatus: s.expectStatus,
   };
+}
+
+/**
+ * Node's fetch asks for gzip unless told otherwise; autocannon sends only the scenario's headers. The harness's
+ * own requests (probe, resolving) say identity unless the scenario names an encoding, so they match autocannon's.
+ */
+const IDENTITY = { "accept-encoding": "identity" };
+
+/** targetOf, with the headers the scenario asks of this very Worker (an ETag depends on the host it was served at). */
+async function resolvedTarget(s: Scenario, base: URL, seeded: Seeded, viaProbe = false): Promise<Target> {
+  const t = targetOf(s, base, seeded);
+  if (!s.resolveHeaders) return t;
+  const fetchOnce = async () => {
+    const res = await fetch(t.url, { method: t.method, headers: { ...IDENTITY, ...t.headers } });
+    if (!viaProbe) return res;
+    // The probe Worker answers with its record of the response: the Worker's status and headers are in it.
+    const record = (await res.json()) as ProbeResult;
+    return new Response(null, { status: record.status, headers: record.headers });
+  };
+  const extra = await s.resolveHeaders(fetchOnce);
+  return { ...t, headers: { ...t.headers, ...extra } };
 }
 
 /** A GET with the main organization's key, for scenarios whose path depends on the seeded data. */
@@ -84,13 +106,13 @@ async function getJson(base: URL, path: string, seeded: Seeded): Promise<unknown
 }
 
 async function probe(server: BenchServer, s: Scenario, seeded: Seeded): Promise<ProbeResult> {
-  const t = targetOf(s, server.urls["armature-probe"], seeded);
+  const t = await resolvedTarget(s, server.urls["armature-probe"], seeded, true);
   let result: ProbeResult | null = null;
   // Twice: the first request fills the isolate's key cache; the second is what a warm isolate does.
   for (let i = 0; i < 2; i++) {
     const res = await fetch(t.url, {
       method: t.method,
-      headers: { ...t.headers, ...(t.body ? { "content-type": "application/json" } : {}) },
+      headers: { ...IDENTITY, ...t.headers, ...(t.body ? { "content-type": "application/json" } : {}) },
       body: typeof t.body === "function" ? t.body() : t.body,
     });
     if (res.status !== 200) throw new Error(`probe of ${s.label}: the probe Worker answered ${res.status}: ${(await res.text()).slice(0, 500)}`);
@@ -125,6 +147,17 @@ function describe(w: Window): string {
     (w.errors ? `, ${w.errors} ERRORS ${JSON.stringify(w.statuses)}` : "");
 }
 
+function consumerTable(c: ConsumerResult): string {
+  return [
+    `The queue consumer, \`armature/scripted\` against ${c.mcpServer} (script \`${c.prompt}\`), its own Miniflare:`,
+    "",
+    "| runs | seconds | runs/s | CPU ms/run | dispatch s | final statuses |",
+    "|--:|--:|--:|--:|--:|---|",
+    `| ${c.runs} | ${c.seconds.toFixed(1)} | ${c.runsPerSec.toFixed(1)} | ${c.cpuMsPerRun.toFixed(2)} | ${c.dispatchSeconds.toFixed(1)} | ` +
+      `${Object.entries(c.statuses).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(", ")} |`,
+  ].join("\n");
+}
+
 /** What to clean up if the run is interrupted. */
 const cleanup: { server: BenchServer | null; work: string | null } = { server: null, work: null };
 process.once("SIGINT", () => {
@@ -152,6 +185,17 @@ async function main() {
     log(`bench: ${bundle.wranglerSummary ?? `${bundle.bytes} bytes`}`);
 
     const secrets = generateDevSecrets();
+    // The consumer scenario first, in its own Miniflare (queue consumers on), stopped before the HTTP one starts.
+    let consumer: ConsumerResult | null = null;
+    if (opts.only.length === 0 || opts.only.includes("consumer")) {
+      try {
+        consumer = await measureConsumer({ bundleDir, workDir: work, secrets, runs: opts.consumerRuns, log });
+        log(`bench: consumer: ${consumer.runs} runs in ${consumer.seconds.toFixed(1)} s: ${consumer.runsPerSec.toFixed(1)} runs/s, ` +
+          `${consumer.cpuMsPerRun.toFixed(2)} CPU ms/run, ${JSON.stringify(consumer.statuses)}`);
+      } catch (err) {
+        problems.push(`consumer: ${(err as Error).stack ?? err}`);
+      }
+    }
     server = await startServer({ bundleDir, stateDir, secrets, inspector: opts.profileDir !== null });
     cleanup.server = server;
     if (existsSync(path.join(ROOT, ".dev.vars"))) {
@@ -177,7 +221,8 @@ async function main() {
       const s = chosenScenario.resolvePath
         ? { ...chosenScenario, path: await chosenScenario.resolvePath((path) => getJson(armatureUrl, path, seeded)) }
         : chosenScenario;
-      const p: Prepared = { scenario: s, target: targetOf(s, server.urls[s.worker], seeded), probe: null, bare: null, windows: [], bareWindows: [] };
+
+      const p: Prepared = { scenario: s, target: await resolvedTarget(s, server.urls[s.worker], seeded), probe: null, bare: null, windows: [], bareWindows: [] };
       if (s.worker === "armature") {
         p.probe = await probe(server, s, seeded);
         const plan = s.noBare ? null : planOf(p.probe.calls, s.fresh?.(p.probe.body) ?? []);
@@ -227,7 +272,7 @@ async function main() {
       name: p.scenario.name,
       label: p.scenario.label,
       target: p.scenario.target ?? null,
-      request: { method: p.scenario.method, path: p.scenario.path },
+      request: { method: p.scenario.method, path: p.scenario.path, ...(p.scenario.headers ? { headers: p.scenario.headers } : {}) },
       per: p.scenario.per ?? null,
       d1: p.probe ? d1Usage(p.probe.calls) : null,
       responseBytes: p.probe?.bodyBytes ?? null,
@@ -260,6 +305,7 @@ async function main() {
       table(results, hello.windows),
       "",
       bundleTable(bundle),
+      ...(consumer ? ["", consumerTable(consumer)] : []),
     ].join("\n");
     // Expected: the bench serves the bundle without its rate-limit bindings (each isolate says so once per class).
     const expected = /rate limit binding missing/;
@@ -274,6 +320,7 @@ async function main() {
       seed: { runs: seeded.runs, sources: seeded.sourceIds.length, workflows: seeded.workflowIds.length, insightEvents, seconds: seeded.seconds },
       bundle,
       results,
+      consumer,
       workerLogs: Object.fromEntries(server.logs),
       problems,
     };

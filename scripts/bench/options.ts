@@ -21,6 +21,8 @@ export interface BenchOptions {
   profileSeconds: number;
   /** Keep the temporary state directory (the seeded D1) instead of deleting it at the end. */
   keepState: boolean;
+  /** Runs the consumer scenario dispatches and waits for. */
+  consumerRuns: number;
   /** MCP usage events seeded through the ingestion endpoint before the insights overview is measured. */
   events: number;
 }
@@ -34,6 +36,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --only <a,b,...>     only these scenarios (hello-world always runs); see the list below
   --out <file>         the JSON result (default bench-results/latest.json; a .md table is written beside it)
   --runs <n>           runs seeded into the benchmark organization (default 10000)
+  --consumer-runs <n>  runs the consumer scenario dispatches and times to the last one finished (default 200)
   --events <n>         MCP usage events to ingest before measuring the insights overview (default 0: skipped)
   --profile [dir]      also take a CPU profile of each scenario through workerd's inspector
                        (default dir bench-results/profiles)
@@ -65,7 +68,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     console.log(USAGE);
     process.exit(0);
   }
-  const known = ["duration", "warmup", "connections", "rounds", "only", "out", "quick", "runs", "events", "profile", "profile-seconds", "keep-state"];
+  const known = ["duration", "warmup", "connections", "rounds", "only", "out", "quick", "runs", "consumer-runs", "events", "profile", "profile-seconds", "keep-state"];
   for (const key of values.keys()) if (!known.includes(key)) fail(`unknown option --${key}`);
 
   const quick = values.get("quick") === true;
@@ -92,6 +95,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     quick,
     runs: Math.round(number("runs", 10_000, 100)),
     events: Math.round(number("events", 0, 0)),
+    consumerRuns: Math.round(number("consumer-runs", quick ? 50 : 200, 1)),
     profileDir:
       profile === undefined ? null : path.resolve(process.cwd(), profile === true ? path.join(ROOT, "bench-results", "profiles") : profile),
     profileSeconds: number("profile-seconds", 5, 1),

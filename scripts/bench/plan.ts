@@ -29,6 +29,8 @@ export interface ProbeCall {
 export interface ProbeResult {
   status: number;
   contentType: string | null;
+  /** The response's headers. */
+  headers: Record<string, string>;
   bodyBytes: number;
   body: unknown;
   calls: ProbeCall[];

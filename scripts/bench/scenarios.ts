@@ -13,6 +13,13 @@ export interface Scenario {
   /** Which organization's key authenticates the request (none: unauthenticated). */
   key?: "main" | "dispatch";
   body?: string | (() => string);
+  /** Request headers beyond the key's (e.g. Accept-Encoding). */
+  headers?: Record<string, string>;
+  /**
+   * Headers only known from the running Worker (e.g. the ETag for If-None-Match), asked of it once before
+   * probing: `fetchOnce` does the scenario's request (its headers and key) and returns the response.
+   */
+  resolveHeaders?: (fetchOnce: () => Promise<Response>) => Promise<Record<string, string>>;
   expectStatus: number;
   /** Ids the endpoint generated, found in the probe's response: the bare replay makes new ones per request. */
   fresh?: (probeBody: unknown) => string[];
@@ -30,7 +37,9 @@ export const HELLO = "hello-world";
 
 /** Every scenario's name, for `--only` (`overview` exists only with `--events`). */
 export const SCENARIO_NAMES = [
-  HELLO, "openapi", "org", "run", "runs", "runs-page50", "runs-cursor50", "workflow", "workflows", "mcp-server", "mcp-servers", "dispatch", "overview", "ingest",
+  HELLO, "openapi", "openapi-identity", "openapi-304", "org", "run", "runs", "runs-page50", "runs-cursor50", "workflow", "workflows", "mcp-server", "mcp-servers", "dispatch", "overview", "ingest",
+  // Not an HTTP scenario: runs executed per second by the queue consumer, in its own Miniflare (consumer.ts).
+  "consumer",
 ] as const;
 
 export function scenarios(seeded: Seeded, withOverview: boolean): Scenario[] {
@@ -40,12 +49,39 @@ export function scenarios(seeded: Seeded, withOverview: boolean): Scenario[] {
   const list: Scenario[] = [
     { name: HELLO, label: "hello-world Worker", worker: "hello-world", method: "GET", path: "/", expectStatus: 200 },
     {
+      // As browsers, curl --compressed, openapi-generator and Cloudflare's edge ask for it.
       name: "openapi",
-      label: "GET /openapi",
+      label: "GET /openapi (Accept-Encoding: gzip)",
+      worker: "armature",
+      method: "GET",
+      path: `${API}/openapi`,
+      headers: { "accept-encoding": "gzip" },
+      expectStatus: 200,
+      target: "≥ 0.9 × hello",
+    },
+    {
+      name: "openapi-identity",
+      label: "GET /openapi (no Accept-Encoding: identity)",
       worker: "armature",
       method: "GET",
       path: `${API}/openapi`,
       expectStatus: 200,
+    },
+    {
+      name: "openapi-304",
+      label: "GET /openapi (gzip, If-None-Match: 304)",
+      worker: "armature",
+      method: "GET",
+      path: `${API}/openapi`,
+      headers: { "accept-encoding": "gzip" },
+      resolveHeaders: async (fetchOnce) => {
+        const res = await fetchOnce();
+        await res.arrayBuffer();
+        const etag = res.headers.get("etag");
+        if (res.status !== 200 || !etag) throw new Error(`openapi-304: GET /openapi answered ${res.status} with ETag ${etag}`);
+        return { "if-none-match": etag };
+      },
+      expectStatus: 304,
       target: "≥ 0.9 × hello",
     },
     { name: "org", label: "GET /org (key cached)", worker: "armature", method: "GET", path: `${API}/org`, key: "main", expectStatus: 200 },

@@ -69,7 +69,7 @@ function prng(seed: number) {
   };
 }
 
-async function createOrg(db: D1, peppers: string, slug: string, features: string[]): Promise<SeededOrg> {
+export async function createOrg(db: D1, peppers: string, slug: string, features: string[]): Promise<SeededOrg> {
   const orgId = crypto.randomUUID();
   const now = Date.now();
   await db.prepare(insertOrganizationSql({ id: orgId, slug, name: `Bench ${slug}`, features, createdAt: now })).run();

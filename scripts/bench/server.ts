@@ -12,6 +12,7 @@
 // src/lib/rate-limit.ts; with them the bench would measure 429s), [assets] (the assets router is an extra Worker
 // in front of every request locally, done by Cloudflare's edge in production; no measured endpoint reads
 // assets), the queue consumers (runs are not executed while HTTP endpoints are measured) and the cron trigger.
+// The consumer scenario (consumer.ts) starts its own instance with `runConsumer`: the bundle alone, consumers on.
 import { readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -52,6 +53,12 @@ export async function startServer(opts: {
   stateDir: string;
   secrets: { API_KEY_PEPPERS: string; SECRETS_ENCRYPTION_KEY: string };
   inspector: boolean;
+  /**
+   * The consumer scenario's own instance: only the armature Worker, with its queue consumers from wrangler.toml
+   * (runs are executed, as in production) and ARMATURE_ALLOW_PRIVATE_SOURCES=true (the MCP server is on
+   * 127.0.0.1); no probe, references or queue sink.
+   */
+  runConsumer?: boolean;
 }): Promise<BenchServer> {
   // The bindings wrangler itself derives from wrangler.toml (as `wrangler dev` does). It also reads .dev.vars
   // if there is one; the generated secrets below replace those.
@@ -73,16 +80,21 @@ export async function startServer(opts: {
     rootPath: _root,
     ...bindings
   } = fromConfig;
-  const vars = { ...(fromConfig.bindings as Record<string, unknown>), ...opts.secrets };
+  const vars = {
+    ...(fromConfig.bindings as Record<string, unknown>),
+    ...opts.secrets,
+    ...(opts.runConsumer ? { ARMATURE_ALLOW_PRIVATE_SOURCES: "true" } : {}),
+  };
   const queueProducers = fromConfig.queueProducers as Record<string, { queueName: string }>;
   const queueName = queueProducers.RUNS_QUEUE?.queueName ?? "armature-runs";
   const compat = { compatibilityDate: fromConfig.compatibilityDate as string, compatibilityFlags: fromConfig.compatibilityFlags as string[] };
   const bundle = path.join(opts.bundleDir, "index.js");
   const direct = [{ host: "127.0.0.1", port: 0 }];
 
-  const workers: V4WorkerOptions[] = [
+  const all: V4WorkerOptions[] = [
     {
       ...(bindings as object),
+      ...(opts.runConsumer ? { queueConsumers: fromConfig.queueConsumers } : {}),
       bindings: vars,
       name: "armature",
       modulesRoot: opts.bundleDir,
@@ -125,6 +137,9 @@ export async function startServer(opts: {
     },
   ];
 
+  const workers = opts.runConsumer ? all.slice(0, 1) : all;
+  const served = opts.runConsumer ? (["armature"] as const) : WORKERS;
+
   const logs = new Map<string, number>();
   const inspectorPort = opts.inspector ? await freePort() : null;
   const mf = new Miniflare(
@@ -145,7 +160,7 @@ export async function startServer(opts: {
   );
   await mf.ready;
   const urls = Object.fromEntries(
-    await Promise.all(WORKERS.map(async (name) => [name, await mf.unsafeGetDirectURL(name)] as const)),
+    await Promise.all(served.map(async (name) => [name, await mf.unsafeGetDirectURL(name)] as const)),
   ) as Record<ServedWorker, URL>;
   const pids = findWorkerdPids();
   if (pids.length === 0) throw new Error("could not find the workerd process Miniflare started (is this Linux?)");

@@ -3,7 +3,7 @@ import { createApiApp, createApp } from "../../src/app";
 import { API_BASE } from "../../src/lib/openapi";
 import { auditOpenApiDocument, documentOperations } from "../../src/routes/docs/audit";
 import { TAG_DESCRIPTIONS, type OpenApiDocument } from "../../src/routes/docs/document";
-import { ifNoneMatchMatches, OPENAPI_CACHE_CONTROL, serializedOpenApiDocument } from "../../src/routes/docs";
+import { acceptsGzip, GZIP_ETAG_SUFFIX, ifNoneMatchMatches, OPENAPI_CACHE_CONTROL, serializedOpenApiDocument } from "../../src/routes/docs";
 import { z } from "@hono/zod-openapi";
 import { call, callJson, createOrg, errorOf, expectError } from "../helpers";
 
@@ -141,6 +141,81 @@ describe("GET /openapi caching", () => {
     const stale = await call("/openapi", { headers: { "if-none-match": '"an-older-document"' } });
     expect(stale.status).toBe(200);
     expect(await stale.text()).toBe(bytes);
+  });
+
+  it("answers gzip when Accept-Encoding allows it: the identity bytes exactly, compressed, with their own ETag", async () => {
+    const identity = await call("/openapi");
+    expect(identity.headers.get("content-encoding")).toBeNull();
+    expect(identity.headers.get("vary")).toBe("Accept-Encoding");
+    const etag = identity.headers.get("etag")!;
+    const bytes = new Uint8Array(await identity.arrayBuffer());
+
+    for (const ae of ["gzip", "gzip, deflate, br, zstd", "br;q=1.0, gzip;q=0.8, *;q=0.1", "*"]) {
+      const res = await call("/openapi", { headers: { "accept-encoding": ae } });
+      expect(res.status, ae).toBe(200);
+      expect(res.headers.get("content-encoding"), ae).toBe("gzip");
+      expect(res.headers.get("vary")).toBe("Accept-Encoding");
+      expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+      expect(res.headers.get("cache-control")).toBe(OPENAPI_CACHE_CONTROL);
+      expect(res.headers.get("access-control-allow-origin")).toBe("*");
+      const gzipEtag = res.headers.get("etag")!;
+      expect(gzipEtag).toBe(`${etag.slice(0, -1)}${GZIP_ETAG_SUFFIX}"`);
+      // The runtime's fetch decodes Content-Encoding, as a browser does: decoded once, these are the JSON bytes
+      // (compressed twice, they would still be gzip here).
+      expect(new Uint8Array(await res.arrayBuffer()), ae).toEqual(bytes);
+    }
+
+    // What goes on the wire: the gzip bytes built once per isolate, which inflate to exactly the identity bytes.
+    const doc = await serializedOpenApiDocument(createApiApp(), "http://127.0.0.1:8787");
+    expect(doc.etag).toBe(etag);
+    expect([doc.gzip[0], doc.gzip[1]]).toEqual([0x1f, 0x8b]);
+    expect(doc.gzip.length).toBeLessThan(bytes.length / 4);
+    const inflated = new Uint8Array(await new Response(new Blob([doc.gzip]).stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer());
+    expect(inflated).toEqual(bytes);
+    expect(doc.bytes).toEqual(bytes);
+
+    for (const ae of ["identity", "br, deflate", "gzip;q=0", "gzip;q=0, *", "*;q=0"]) {
+      const res = await call("/openapi", { headers: { "accept-encoding": ae } });
+      expect(res.headers.get("content-encoding"), ae).toBeNull();
+      expect(res.headers.get("etag"), ae).toBe(etag);
+      expect(new Uint8Array(await res.arrayBuffer()), ae).toEqual(bytes);
+    }
+  });
+
+  it("revalidates each encoding with its own ETag: 304 for the selected one, 200 for the other", async () => {
+    const gz = { "accept-encoding": "gzip" };
+    const gzipEtag = (await call("/openapi", { headers: gz })).headers.get("etag")!;
+    const etag = (await call("/openapi")).headers.get("etag")!;
+    expect(gzipEtag).not.toBe(etag);
+
+    for (const inm of [gzipEtag, `W/${gzipEtag}`, `"other", ${gzipEtag}`, "*"]) {
+      const notModified = await call("/openapi", { headers: { ...gz, "if-none-match": inm } });
+      expect(notModified.status, inm).toBe(304);
+      expect(notModified.headers.get("etag")).toBe(gzipEtag);
+      expect(notModified.headers.get("vary")).toBe("Accept-Encoding");
+      expect(notModified.headers.get("content-encoding")).toBeNull();
+      expect(await notModified.text()).toBe("");
+    }
+    const crossed = await call("/openapi", { headers: { ...gz, "if-none-match": etag } });
+    expect(crossed.status).toBe(200);
+    expect(crossed.headers.get("content-encoding")).toBe("gzip");
+    await crossed.arrayBuffer();
+    const crossedBack = await call("/openapi", { headers: { "if-none-match": gzipEtag } });
+    expect(crossedBack.status).toBe(200);
+    expect(crossedBack.headers.get("content-encoding")).toBeNull();
+    await crossedBack.arrayBuffer();
+  });
+
+  it("reads Accept-Encoding by coding and q-value", () => {
+    expect(acceptsGzip(undefined)).toBe(false);
+    expect(acceptsGzip("")).toBe(false);
+    expect(acceptsGzip("GZIP")).toBe(true);
+    expect(acceptsGzip("x-gzip")).toBe(true);
+    expect(acceptsGzip("gzip;q=0.001")).toBe(true);
+    expect(acceptsGzip("gzip; q=0")).toBe(false);
+    expect(acceptsGzip("gzip;q=0.000")).toBe(false);
+    expect(acceptsGzip("deflate, *;q=0.5")).toBe(true);
+    expect(acceptsGzip("gzipped")).toBe(false);
   });
 
   it("gives another host's document (its own servers URL) another ETag", async () => {

@@ -103,7 +103,8 @@ export default {
       props: ctx.props,
     };
     const response = await worker.fetch(request, wrappedEnv, wrappedCtx);
-    const body = await response.text();
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const body = new TextDecoder().decode(bytes);
     rec.responded = true;
     await Promise.all(pending);
     await fillRowsRead(env.DB, rec.calls);
@@ -116,7 +117,9 @@ export default {
     return Response.json({
       status: response.status,
       contentType: response.headers.get("content-type"),
-      bodyBytes: new TextEncoder().encode(body).byteLength,
+      headers: Object.fromEntries(response.headers),
+      // As the Worker returned it (gzip bytes when it answered Content-Encoding: gzip).
+      bodyBytes: bytes.byteLength,
       body: json,
       calls: rec.calls,
     });

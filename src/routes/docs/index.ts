@@ -8,12 +8,27 @@ import { DOCS_PATH, servePage } from "./page";
 
 export { buildOpenApiDocument, OPENAPI_VERSION, TAG_DESCRIPTIONS, type OpenApiDocument } from "./document";
 
-/** The served form of the document for one origin: its JSON bytes and their strong ETag. */
+/**
+ * The served forms of the document for one origin: its JSON bytes, the same bytes gzip-compressed, and a
+ * strong ETag for each representation.
+ */
 export interface SerializedDocument {
   bytes: Uint8Array<ArrayBuffer>;
   /** `"<base64url SHA-256 of bytes>"`: changes whenever a byte of the document does (the host's URL included). */
   etag: string;
+  /** `bytes` compressed once with CompressionStream("gzip"), served with `Content-Encoding: gzip`. */
+  gzip: Uint8Array<ArrayBuffer>;
+  /** The gzip representation's own strong ETag: `etag` with `-gzip` before the closing quote (see GZIP_ETAG_SUFFIX). */
+  gzipEtag: string;
 }
+
+/**
+ * Marks the ETag of the gzip representation: `"<base64url SHA-256 of the JSON bytes>-gzip"`. A strong ETag
+ * names one representation (RFC 9110 §8.8.3), and the compressed bytes are another one, so they get their
+ * own tag, derived from the identity bytes' digest (so it too changes whenever the document does; the identity
+ * tag is always exactly 43 characters between its quotes, so the two never collide).
+ */
+export const GZIP_ETAG_SUFFIX = "-gzip";
 
 /**
  * How GET /openapi may be cached: stored, but revalidated every time (the ETag makes that a 304 without a
@@ -28,8 +43,31 @@ const serialized = new WeakMap<ApiApp, Map<string, Promise<SerializedDocument>>>
 async function serialize(api: ApiApp, origin: string): Promise<SerializedDocument> {
   // TextEncoder always encodes into a fresh ArrayBuffer.
   const bytes = new TextEncoder().encode(JSON.stringify(buildOpenApiDocument(api, origin))) as Uint8Array<ArrayBuffer>;
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return { bytes, etag: `"${toBase64Url(digest)}"` };
+  const [digest, gzip] = await Promise.all([crypto.subtle.digest("SHA-256", bytes), gzipBytes(bytes)]);
+  const hash = toBase64Url(digest);
+  return { bytes, etag: `"${hash}"`, gzip, gzipEtag: `"${hash}${GZIP_ETAG_SUFFIX}"` };
+}
+
+async function gzipBytes(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+  const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/**
+ * True when an Accept-Encoding header value accepts gzip: a `gzip` (or legacy `x-gzip`) coding, or `*`,
+ * whose q-value is not 0 (RFC 9110 §12.5.3). Absent header: identity only.
+ */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  let star = false;
+  for (const part of header.split(",")) {
+    const [coding, ...params] = part.split(";").map((p) => p.trim().toLowerCase());
+    const q = params.find((p) => p.startsWith("q="));
+    const accepted = !q || Number(q.slice(2)) > 0;
+    if (coding === "gzip" || coding === "x-gzip") return accepted;
+    if (coding === "*") star = accepted;
+  }
+  return star;
 }
 
 /**
@@ -64,14 +102,23 @@ export function ifNoneMatchMatches(header: string | undefined, etag: string): bo
 }
 
 async function serveDocument(c: Context<AppEnv>, api: ApiApp) {
-  const { bytes, etag } = await serializedOpenApiDocument(api, new URL(c.req.url).origin);
-  c.header("access-control-allow-origin", "*");
-  c.header("access-control-expose-headers", "etag");
-  c.header("cache-control", OPENAPI_CACHE_CONTROL);
-  c.header("etag", etag);
-  if (ifNoneMatchMatches(c.req.header("if-none-match"), etag)) return c.body(null, 304);
-  c.header("content-type", "application/json");
-  return c.body(bytes, 200);
+  const doc = await serializedOpenApiDocument(api, new URL(c.req.url).origin);
+  const gzip = acceptsGzip(c.req.header("accept-encoding"));
+  const etag = gzip ? doc.gzipEtag : doc.etag;
+  const headers: Record<string, string> = {
+    "access-control-allow-origin": "*",
+    "access-control-expose-headers": "etag",
+    "cache-control": OPENAPI_CACHE_CONTROL,
+    etag,
+    vary: "Accept-Encoding",
+  };
+  // Only the selected representation's tag revalidates: a cache holding the other one gets a full 200.
+  if (ifNoneMatchMatches(c.req.header("if-none-match"), etag)) return new Response(null, { status: 304, headers });
+  headers["content-type"] = "application/json";
+  if (!gzip) return new Response(doc.bytes, { status: 200, headers });
+  headers["content-encoding"] = "gzip";
+  // "manual": the body already is gzip; without it workerd would compress it again for Content-Encoding.
+  return new Response(doc.gzip, { status: 200, headers, encodeBody: "manual" });
 }
 
 /**
