@@ -434,3 +434,52 @@ export const insightToolDays = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.orgId, t.mcpServerId, t.toolName, t.day] })],
 );
+
+/**
+ * Per topic and UTC day (of the sessions' started_at): how many of the topic's sessions started that day and the
+ * sum of their frustration. Recomputed by the rollup from insight_topic_sessions for the (topic, day) pairs its
+ * sessions touch now or touched before; the overview's unmet-demand count and top topics read these rows.
+ */
+export const insightTopicDays = sqliteTable(
+  "insight_topic_days",
+  {
+    orgId: text("org_id").notNull(),
+    topicId: text("topic_id").notNull(),
+    day: timestamp("day").notNull(),
+    sessions: integer("sessions").notNull(),
+    frustrationSum: real("frustration_sum").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.day, t.topicId] })],
+);
+
+/**
+ * Per UTC day (of the sessions' started_at): the latest updated_at of the sessions that started that day, the
+ * overview's `asOf`. Recomputed by the rollup for the days its sessions are in now or were in before.
+ */
+export const insightSessionDays = sqliteTable(
+  "insight_session_days",
+  {
+    orgId: text("org_id").notNull(),
+    day: timestamp("day").notNull(),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.day] })],
+);
+
+/**
+ * Per failed-search cluster and UTC day (of the misses' occurred_at): the misses, the first and the last. Recomputed
+ * by the rollup from insight_search_misses for the (cluster, day) pairs of the misses its sessions have; the
+ * overview's top failed searches read these rows (distinct sessions are counted from the misses of those five only).
+ */
+export const insightClusterDays = sqliteTable(
+  "insight_cluster_days",
+  {
+    orgId: text("org_id").notNull(),
+    clusterId: text("cluster_id").notNull(),
+    day: timestamp("day").notNull(),
+    misses: integer("misses").notNull(),
+    firstSeen: timestamp("first_seen").notNull(),
+    lastSeen: timestamp("last_seen").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.day, t.clusterId] })],
+);

@@ -1,18 +1,21 @@
 /**
  * The SQL of the insights reads (docs/insights.md, "Reading"). Everything but a session's trace is read from
  * the aggregates the derivation keeps current (insight_buckets, insight_sessions, insight_topic_sessions,
- * insight_search_misses), never from raw events. Every answer is redacted on the way out.
+ * insight_search_misses, and for the overview the topic, cluster and session days), never from raw events. Every answer is redacted on the way out.
  */
 import { z } from "@hono/zod-openapi";
 import { and, asc, desc, eq, gte, lt, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/client";
 import {
   insightBuckets,
+  insightClusterDays,
   insightEvents,
   insightSearchClusters,
   insightSearchMisses,
+  insightSessionDays,
   insightSessions,
   insightToolDays,
+  insightTopicDays,
   insightTopics,
   insightTopicSessions,
 } from "../db/schema";
@@ -232,12 +235,19 @@ export async function getSessionTrace(db: Database, orgId: string, id: string, n
 export const TOPIC_SORTS = ["volume", "frustration", "trend"] as const;
 export type TopicSort = (typeof TOPIC_SORTS)[number];
 
+/**
+ * The mean frustration from its sum and count, exact: scores are multiples of 0.001 (frustrationScore), so the
+ * sum in thousandths, rounded, is the exact integer whatever the order of the additions (the links one by one, or
+ * the topic days' sums), and one division gives the correctly rounded mean. Null when the count is 0.
+ */
+const exactMean = (sum: SQL, count: SQL<number>) => sql<number | null>`round(${sum} * 1000) / (1000.0 * ${count})`;
+
 /** Volume, mean frustration and previous volume of topic sessions over [previousStart, end). */
 function topicAggregates(w: InsightWindow) {
   const inWindow = sql`${insightTopicSessions.startedAt} >= ${w.start}`;
   const volume = sql<number>`coalesce(sum(case when ${inWindow} then 1 else 0 end), 0)`;
   const previousVolume = sql<number>`coalesce(sum(case when ${inWindow} then 0 else 1 end), 0)`;
-  const frustration = sql<number | null>`avg(case when ${inWindow} then ${insightTopicSessions.frustration} end)`;
+  const frustration = exactMean(sql`sum(case when ${inWindow} then ${insightTopicSessions.frustration} end)`, volume);
   return { volume, previousVolume, frustration };
 }
 
@@ -299,6 +309,35 @@ async function topTopics(db: Database, orgId: string, w: InsightWindow, sort: To
     .groupBy(insightTopics.id)
     .having(sql`${agg.volume} > 0`)
     .orderBy(...order)
+    .limit(limit);
+  return rows.map(toTopicView);
+}
+
+/**
+ * The same as topTopics(…, "volume", …), from the topic days instead of the links: rows ≤ topics × days of the
+ * two windows. Exact only when both windows are whole UTC days (every range but 24h), see dayAligned.
+ */
+async function topTopicsByVolumeFromDays(db: Database, orgId: string, w: InsightWindow, limit: number) {
+  const inWindow = sql`${insightTopicDays.day} >= ${w.start}`;
+  const volume = sql<number>`coalesce(sum(case when ${inWindow} then ${insightTopicDays.sessions} else 0 end), 0)`;
+  const previousVolume = sql<number>`coalesce(sum(case when ${inWindow} then 0 else ${insightTopicDays.sessions} end), 0)`;
+  const frustration = exactMean(sql`sum(case when ${inWindow} then ${insightTopicDays.frustrationSum} end)`, volume);
+  const rows = await db
+    .select(topicColumns({ volume, previousVolume, frustration }))
+    .from(insightTopics)
+    .innerJoin(
+      insightTopicDays,
+      and(
+        eq(insightTopicDays.topicId, insightTopics.id),
+        eq(insightTopicDays.orgId, insightTopics.orgId),
+        gte(insightTopicDays.day, new Date(w.previousStart)),
+        lt(insightTopicDays.day, new Date(w.end)),
+      ),
+    )
+    .where(and(eq(insightTopics.orgId, orgId), eq(insightTopics.archived, false)))
+    .groupBy(insightTopics.id)
+    .having(sql`${volume} > 0`)
+    .orderBy(desc(volume), asc(insightTopics.label), asc(insightTopics.id))
     .limit(limit);
   return rows.map(toTopicView);
 }
@@ -431,6 +470,48 @@ async function topClusters(db: Database, orgId: string, w: InsightWindow, limit:
   return rows.map(toClusterView);
 }
 
+/**
+ * The same as topClusters(…) from the cluster days (rows ≤ clusters × days of the window): count, first and last
+ * seen per cluster are exact from the days; the distinct sessions are counted from the misses of the `limit`
+ * clusters answered only (one indexed read each). Exact only for windows of whole UTC days (see dayAligned).
+ */
+async function topClustersFromDays(db: Database, orgId: string, w: InsightWindow, limit: number) {
+  const count = sql<number>`sum(${insightClusterDays.misses})`;
+  const lastSeen = sql<number>`max(${insightClusterDays.lastSeen})`;
+  const top = await db
+    .select({
+      id: insightSearchClusters.id,
+      query: insightSearchClusters.query,
+      mcpServerId: insightSearchClusters.mcpServerId,
+      count,
+      firstSeen: sql<number>`min(${insightClusterDays.firstSeen})`,
+      lastSeen,
+    })
+    .from(insightClusterDays)
+    .innerJoin(insightSearchClusters, and(eq(insightSearchClusters.id, insightClusterDays.clusterId), eq(insightSearchClusters.orgId, insightClusterDays.orgId)))
+    .where(and(eq(insightClusterDays.orgId, orgId), gte(insightClusterDays.day, new Date(w.start)), lt(insightClusterDays.day, new Date(w.end))))
+    .groupBy(insightSearchClusters.id)
+    .orderBy(desc(count), desc(lastSeen), asc(insightSearchClusters.id))
+    .limit(limit);
+  if (top.length === 0) return [];
+  const sessions = (await db.batch(
+    top.map((c) =>
+      db
+        .select({ sessions: clusterAggregates.sessions })
+        .from(insightSearchMisses)
+        .where(
+          and(
+            eq(insightSearchMisses.orgId, orgId),
+            eq(insightSearchMisses.clusterId, c.id),
+            gte(insightSearchMisses.occurredAt, new Date(w.start)),
+            lt(insightSearchMisses.occurredAt, new Date(w.end)),
+          ),
+        ),
+    ) as [never, ...never[]],
+  )) as unknown as Array<Array<{ sessions: unknown }>>;
+  return top.map((c, i) => toClusterView({ ...c, sessions: sessions[i]?.[0]?.sessions }));
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Overview.
 
@@ -460,11 +541,15 @@ const rates = (s: Sums) => ({
 /** The most tools the overview's `unusedTools` lists. */
 export const UNUSED_TOOLS_LIMIT = 50;
 
-/** KPIs, trend points, top topics and clusters for the window; see docs/insights.md "Reading". */
-export async function getOverview(db: Database, orgId: string, range: InsightRange, now: Date) {
-  const w = insightWindow(range, now);
-  // D1 binds JS numbers as REAL: cast so that the division is an integer one.
-  const index = sql<number>`cast((${insightBuckets.bucketStart} - ${w.previousStart}) / ${w.bucketMs} as integer)`;
+/**
+ * True when the window and the previous one are whole UTC days (7d, 30d, 90d): a session started in them exactly
+ * when its UTC day is in them, so the day aggregates (topic days, session days) answer them exactly. 24h windows
+ * are whole hours; they read the per-session rows of their 48 hours instead.
+ */
+const dayAligned = (w: InsightWindow) => w.bucketMs === DAY && w.previousStart % DAY === 0;
+
+/** The overview's per-session parts over 24h (48 hours of rows): unmet-demand topics and asOf. */
+function overviewFromSessions(db: Database, orgId: string, w: InsightWindow) {
   const unmet = db
     .select({
       current: sql<number>`count(distinct case when ${insightTopicSessions.startedAt} >= ${w.start} then ${insightTopicSessions.topicId} end)`,
@@ -481,6 +566,45 @@ export async function getOverview(db: Database, orgId: string, range: InsightRan
         lt(insightTopicSessions.startedAt, new Date(w.end)),
       ),
     );
+  const fresh = db
+    .select({ asOf: sql<number | null>`max(${insightSessions.updatedAt})` })
+    .from(insightSessions)
+    .where(and(eq(insightSessions.orgId, orgId), gte(insightSessions.startedAt, new Date(w.previousStart)), lt(insightSessions.startedAt, new Date(w.end))));
+  return { unmet, fresh };
+}
+
+/** The same figures from the day aggregates: rows ≤ topics × days and ≤ days of the two windows. */
+function overviewFromDays(db: Database, orgId: string, w: InsightWindow) {
+  const unmet = db
+    .select({
+      current: sql<number>`count(distinct case when ${insightTopicDays.day} >= ${w.start} then ${insightTopicDays.topicId} end)`,
+      previous: sql<number>`count(distinct case when ${insightTopicDays.day} < ${w.start} then ${insightTopicDays.topicId} end)`,
+    })
+    .from(insightTopicDays)
+    .innerJoin(insightTopics, and(eq(insightTopics.id, insightTopicDays.topicId), eq(insightTopics.orgId, insightTopicDays.orgId)))
+    .where(
+      and(
+        eq(insightTopicDays.orgId, orgId),
+        eq(insightTopics.isUnmetDemand, true),
+        eq(insightTopics.archived, false),
+        gte(insightTopicDays.day, new Date(w.previousStart)),
+        lt(insightTopicDays.day, new Date(w.end)),
+      ),
+    );
+  const fresh = db
+    .select({ asOf: sql<number | null>`max(${insightSessionDays.updatedAt})` })
+    .from(insightSessionDays)
+    .where(and(eq(insightSessionDays.orgId, orgId), gte(insightSessionDays.day, new Date(w.previousStart)), lt(insightSessionDays.day, new Date(w.end))));
+  return { unmet, fresh };
+}
+
+/** KPIs, trend points, top topics and clusters for the window; see docs/insights.md "Reading". */
+export async function getOverview(db: Database, orgId: string, range: InsightRange, now: Date) {
+  const w = insightWindow(range, now);
+  const byDay = dayAligned(w);
+  // D1 binds JS numbers as REAL: cast so that the division is an integer one.
+  const index = sql<number>`cast((${insightBuckets.bucketStart} - ${w.previousStart}) / ${w.bucketMs} as integer)`;
+  const { unmet, fresh } = byDay ? overviewFromDays(db, orgId, w) : overviewFromSessions(db, orgId, w);
   // Tools offered but never called: from the tool days the window touches (for 24h, the UTC days it overlaps).
   const offered = sql<number>`sum(${insightToolDays.offered})`;
   const unusedTools = db
@@ -491,7 +615,7 @@ export async function getOverview(db: Database, orgId: string, range: InsightRan
     .having(sql`${offered} > 0 and sum(${insightToolDays.calls}) = 0`)
     .orderBy(desc(offered), asc(insightToolDays.mcpServerId), asc(insightToolDays.toolName))
     .limit(UNUSED_TOOLS_LIMIT);
-  const [buckets, unmetRows, fresh, unusedRows] = await db.batch([
+  const [buckets, unmetRows, freshRows, unusedRows] = await db.batch([
     db
       .select({
         index,
@@ -506,13 +630,13 @@ export async function getOverview(db: Database, orgId: string, range: InsightRan
       .where(and(eq(insightBuckets.orgId, orgId), gte(insightBuckets.bucketStart, new Date(w.previousStart)), lt(insightBuckets.bucketStart, new Date(w.end))))
       .groupBy(index),
     unmet,
-    db
-      .select({ asOf: sql<number | null>`max(${insightSessions.updatedAt})` })
-      .from(insightSessions)
-      .where(and(eq(insightSessions.orgId, orgId), gte(insightSessions.startedAt, new Date(w.previousStart)), lt(insightSessions.startedAt, new Date(w.end)))),
+    fresh,
     unusedTools,
   ]);
-  const [topTopicRows, topClusterRows] = await Promise.all([topTopics(db, orgId, w, "volume", 5), topClusters(db, orgId, w, 5)]);
+  const [topTopicRows, topClusterRows] = await Promise.all([
+    byDay ? topTopicsByVolumeFromDays(db, orgId, w, 5) : topTopics(db, orgId, w, "volume", 5),
+    byDay ? topClustersFromDays(db, orgId, w, 5) : topClusters(db, orgId, w, 5),
+  ]);
 
   const points: Sums[] = Array.from({ length: 2 * w.points }, () => ({ ...ZERO }));
   for (const b of buckets) {
@@ -532,7 +656,7 @@ export async function getOverview(db: Database, orgId: string, range: InsightRan
   const current = points.slice(w.points).reduce(add, ZERO);
   const kpi = (value: number, prev: number) => ({ value, previous: prev });
   const [cur, prev] = [rates(current), rates(previous)];
-  const asOf = fresh[0]?.asOf;
+  const asOf = freshRows[0]?.asOf;
   return redactValue({
     range,
     from: iso(w.start),

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import type { AppContext } from "../context";
-import { insightEvents, insightPendingRollups, insightSessions, insightSessionTools } from "../db/schema";
+import { insightEvents, insightPendingRollups, insightSessions, insightSessionTools, insightTopicSessions } from "../db/schema";
 import { chunk } from "../lib/d1";
 import { orderEvents, searchKey, summarizeSession, topicKey, topicLabel, type DeriveEvent, type SessionAggregate } from "./derive";
 
@@ -45,8 +45,23 @@ export async function rollupSessions(ctx: RollupDeps, orgId: string, sessionIds:
   const eventsBySession = new Map<string, DeriveEvent[]>();
   const before = new Map<string, { startedAt: Date; mcpServerId: string | null }>();
   const oldShares: Array<{ day: Date; toolName: string }> = [];
+  // The topic days to recompute: (topic, day of started_at) of the sessions' links, before and after.
+  const topicDays = new Map<string, { topicId: string; day: number }>();
+  const addTopicDay = (topicId: string, startedAt: Date) => {
+    const day = dayOf(startedAt);
+    topicDays.set(`${topicId}|${day}`, { topicId, day });
+  };
+  // The session days to recompute (asOf): the days the sessions started on, before and after.
+  const sessionDays = new Set<number>();
+  // The cluster days to recompute: (source, key, day) of the sessions' misses (a miss never moves nor goes).
+  const clusterDays = new Map<string, { source: string; key: string; day: number }>();
+  const linksOf = (part: string[]) =>
+    db
+      .selectDistinct({ topicId: insightTopicSessions.topicId, startedAt: insightTopicSessions.startedAt })
+      .from(insightTopicSessions)
+      .where(and(eq(insightTopicSessions.orgId, orgId), inArray(insightTopicSessions.sessionId, part)));
   for (const part of chunk(ids, SESSIONS_PER_READ)) {
-    const [old, shares, ...reads] = await db.batch([
+    const [old, shares, links, ...reads] = await db.batch([
       db
         .select({ id: insightSessions.id, startedAt: insightSessions.startedAt, mcpServerId: insightSessions.mcpServerId })
         .from(insightSessions)
@@ -55,6 +70,7 @@ export async function rollupSessions(ctx: RollupDeps, orgId: string, sessionIds:
         .selectDistinct({ day: insightSessionTools.day, toolName: insightSessionTools.toolName })
         .from(insightSessionTools)
         .where(and(eq(insightSessionTools.orgId, orgId), inArray(insightSessionTools.sessionId, part))),
+      linksOf(part),
       ...part.map((sessionId) =>
         db
           .select()
@@ -66,6 +82,7 @@ export async function rollupSessions(ctx: RollupDeps, orgId: string, sessionIds:
     ]);
     for (const row of old) before.set(row.id, row);
     oldShares.push(...shares);
+    for (const link of links) addTopicDay(link.topicId, link.startedAt);
     part.forEach((id, i) => {
       const events = reads[i] as DeriveEvent[];
       if (events.length) eventsBySession.set(id, orderEvents(events));
@@ -85,13 +102,28 @@ export async function rollupSessions(ctx: RollupDeps, orgId: string, sessionIds:
     const old = before.get(sessionId);
     if (old) addBucket(old.mcpServerId, old.startedAt);
     addBucket(agg.mcpServerId, agg.startedAt);
+    if (old) sessionDays.add(dayOf(old.startedAt));
+    sessionDays.add(dayOf(agg.startedAt));
+    for (const { source, key, events: failed } of missesOf(events)) {
+      for (const e of failed) clusterDays.set(`${source}|${key}|${dayOf(e.occurredAt)}`, { source, key, day: dayOf(e.occurredAt) });
+    }
     const shares = toolSharesOf(events);
     for (const share of shares) addToolDay(share.day, share.tool);
     await d1.batch([...sessionStatements(d1, orgId, sessionId, agg, events, now), ...toolShareStatements(d1, orgId, sessionId, agg.events, shares)]);
   }
 
-  // 3. Hourly buckets: each recomputed in one statement from the sessions that started in its hour.
-  const bucketStatements = [...buckets.values()].flatMap(({ source, hour }) => bucketStatementsFor(d1, orgId, source, hour));
+  // The links as they are now (a rolled-up session's links were replaced in its batch).
+  const rolledUp = [...eventsBySession.keys()];
+  for (const part of chunk(rolledUp, MAX_PARAMS - 4)) for (const link of await linksOf(part)) addTopicDay(link.topicId, link.startedAt);
+
+  // 3. Hourly buckets: each recomputed in one statement from the sessions that started in its hour; then the
+  // topic days and session days, each recomputed from its sessions the same way.
+  const bucketStatements = [
+    ...[...buckets.values()].flatMap(({ source, hour }) => bucketStatementsFor(d1, orgId, source, hour)),
+    ...[...topicDays.values()].flatMap(({ topicId, day }) => topicDayStatements(d1, orgId, topicId, day)),
+    ...[...sessionDays].flatMap((day) => sessionDayStatements(d1, orgId, day)),
+    ...[...clusterDays.values()].map(({ source, key, day }) => clusterDayStatement(d1, orgId, source, key, day)),
+  ];
   for (const part of chunk(bucketStatements, 50)) await d1.batch(part);
 
   // 4. Tool days: each recomputed from the sessions' shares of that day and tool (never from raw events).
@@ -111,12 +143,35 @@ export async function rollupSessions(ctx: RollupDeps, orgId: string, sessionIds:
     }
   }
   for (const part of chunk(toolStatements, 50)) await d1.batch(part);
-  ctx.log.debug("insights rollup", { orgId, sessions: eventsBySession.size, buckets: buckets.size, toolDays: toolDays.size });
+  ctx.log.debug("insights rollup", {
+    orgId,
+    sessions: eventsBySession.size,
+    buckets: buckets.size,
+    toolDays: toolDays.size,
+    topicDays: topicDays.size,
+    sessionDays: sessionDays.size,
+    clusterDays: clusterDays.size,
+  });
 }
 
 function toolNamesOf(e: DeriveEvent): string[] {
   const names = (e.data as { toolNames?: unknown } | null)?.toolNames;
   return Array.isArray(names) ? [...new Set(names.filter((n): n is string => typeof n === "string" && n.length > 0))] : [];
+}
+
+/** The session's failed searches by cluster (source of the search event or "", searchKey), the query as first seen. */
+function missesOf(events: DeriveEvent[]) {
+  const misses = new Map<string, { source: string; key: string; query: string; events: DeriveEvent[] }>();
+  for (const e of events) {
+    if (e.type !== "search" || !(e.isError || e.resultCount === 0)) continue;
+    const key = searchKey(e.query ?? "");
+    if (!key) continue;
+    const source = e.mcpServerId ?? "";
+    const cluster = misses.get(`${source}|${key}`) ?? { source, key, query: (e.query ?? "").trim().slice(0, 1000), events: [] };
+    cluster.events.push(e);
+    misses.set(`${source}|${key}`, cluster);
+  }
+  return [...misses.values()];
 }
 
 /** The guard that our computation is the stored one: a rollup that read fewer events (a concurrent, older read) writes no derived rows. */
@@ -203,17 +258,7 @@ function sessionStatements(
 
   // Failed-search clusters, by (source of the search event, searchKey), the query as first seen; one miss per
   // failed search event (its id is the event's, so a second rollup inserts nothing).
-  const misses = new Map<string, { source: string; key: string; query: string; events: DeriveEvent[] }>();
-  for (const e of events) {
-    if (e.type !== "search" || !(e.isError || e.resultCount === 0)) continue;
-    const key = searchKey(e.query ?? "");
-    if (!key) continue;
-    const source = e.mcpServerId ?? "";
-    const cluster = misses.get(`${source}|${key}`) ?? { source, key, query: (e.query ?? "").trim().slice(0, 1000), events: [] };
-    cluster.events.push(e);
-    misses.set(`${source}|${key}`, cluster);
-  }
-  for (const { source, key, query, events: failed } of misses.values()) {
+  for (const { source, key, query, events: failed } of missesOf(events)) {
     statements.push(
       d1
         .prepare(
@@ -264,6 +309,67 @@ function bucketStatementsFor(d1: D1Database, orgId: string, source: string, hour
       )
       .bind(orgId, source, hour, ...range),
   ];
+}
+
+/**
+ * The topic day (organization, topic, UTC day): the topic's links whose session started that day, counted, with
+ * their frustration summed, in one statement (an indexed read of that topic's links of the day). A topic day no
+ * link is left in is deleted. Exported for the read tests' fixtures.
+ */
+export function topicDayStatements(d1: D1Database, orgId: string, topicId: string, day: number): D1PreparedStatement[] {
+  const range = [orgId, topicId, day, day + DAY_MS];
+  const inDay = `org_id = ? AND topic_id = ? AND started_at >= ? AND started_at < ?`;
+  return [
+    d1
+      .prepare(
+        `INSERT INTO insight_topic_days (org_id, topic_id, day, sessions, frustration_sum)
+         SELECT org_id, topic_id, ?, count(*), sum(frustration) FROM insight_topic_sessions WHERE ${inDay} GROUP BY org_id, topic_id
+         ON CONFLICT (org_id, day, topic_id) DO UPDATE SET sessions = excluded.sessions, frustration_sum = excluded.frustration_sum`,
+      )
+      .bind(day, ...range),
+    d1
+      .prepare(`DELETE FROM insight_topic_days WHERE org_id = ? AND topic_id = ? AND day = ? AND NOT EXISTS (SELECT 1 FROM insight_topic_sessions WHERE ${inDay})`)
+      .bind(orgId, topicId, day, ...range),
+  ];
+}
+
+/**
+ * The session day (organization, UTC day): the latest updated_at of the sessions that started that day (the
+ * overview's asOf), in one statement over that day's sessions; deleted when no session is left in the day.
+ * Exported for the read tests' fixtures.
+ */
+export function sessionDayStatements(d1: D1Database, orgId: string, day: number): D1PreparedStatement[] {
+  const range = [orgId, day, day + DAY_MS];
+  const inDay = `org_id = ? AND started_at >= ? AND started_at < ?`;
+  return [
+    d1
+      .prepare(
+        `INSERT INTO insight_session_days (org_id, day, updated_at)
+         SELECT org_id, ?, max(updated_at) FROM insight_sessions WHERE ${inDay} GROUP BY org_id
+         ON CONFLICT (org_id, day) DO UPDATE SET updated_at = excluded.updated_at`,
+      )
+      .bind(day, ...range),
+    d1
+      .prepare(`DELETE FROM insight_session_days WHERE org_id = ? AND day = ? AND NOT EXISTS (SELECT 1 FROM insight_sessions WHERE ${inDay})`)
+      .bind(orgId, day, ...range),
+  ];
+}
+
+/**
+ * The cluster day (organization, cluster, UTC day): the cluster's misses that occurred that day, counted, with the
+ * first and the last, in one statement (an indexed read of that cluster's misses of the day). Misses are never
+ * deleted, so neither is a cluster day. Exported for the read tests' fixtures.
+ */
+export function clusterDayStatement(d1: D1Database, orgId: string, source: string, key: string, day: number): D1PreparedStatement {
+  return d1
+    .prepare(
+      `INSERT INTO insight_cluster_days (org_id, cluster_id, day, misses, first_seen, last_seen)
+       SELECT c.org_id, c.id, ?, count(*), min(m.occurred_at), max(m.occurred_at)
+       FROM insight_search_clusters c JOIN insight_search_misses m ON m.org_id = c.org_id AND m.cluster_id = c.id AND m.occurred_at >= ? AND m.occurred_at < ?
+       WHERE c.org_id = ? AND c.mcp_server_id = ? AND c.key = ? GROUP BY c.org_id, c.id
+       ON CONFLICT (org_id, day, cluster_id) DO UPDATE SET misses = excluded.misses, first_seen = excluded.first_seen, last_seen = excluded.last_seen`,
+    )
+    .bind(day, day, day + DAY_MS, orgId, source, key);
 }
 
 /** A session's share of one tool day (source or "", tool, UTC day). */

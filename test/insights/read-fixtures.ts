@@ -1,4 +1,5 @@
 /** Aggregate rows for the insights read tests, inserted directly (the derivation is not under test here). */
+import { eq } from "drizzle-orm";
 import {
   insightBuckets,
   insightEvents,
@@ -8,7 +9,11 @@ import {
   insightTopics,
   insightTopicSessions,
 } from "../../src/db/schema";
+import { clusterDayStatement, sessionDayStatements, topicDayStatements } from "../../src/insights/rollup";
 import { db } from "../helpers";
+
+const DAY = 24 * 3600_000;
+const dayOf = (d: Date) => Math.floor(d.getTime() / DAY) * DAY;
 
 export interface SummaryInput {
   intents?: string[];
@@ -54,6 +59,8 @@ export async function insertSession(
       summary,
     })
     .run();
+  // The session day it is in, recomputed as the rollup does.
+  await db.$client.batch(sessionDayStatements(db.$client, orgId, dayOf(s.startedAt)));
   return id;
 }
 
@@ -68,6 +75,8 @@ export async function insertTopic(orgId: string, t: Partial<typeof insightTopics
 
 export async function insertTopicSession(orgId: string, topicId: string, sessionId: string, startedAt: Date, frustration = 0) {
   await db.insert(insightTopicSessions).values({ orgId, topicId, sessionId, startedAt, frustration }).run();
+  // The topic day it is in, recomputed as the rollup does.
+  await db.$client.batch(topicDayStatements(db.$client, orgId, topicId, dayOf(startedAt)));
 }
 
 export async function insertBucket(orgId: string, b: Partial<typeof insightBuckets.$inferInsert> & { bucketStart: Date }) {
@@ -85,6 +94,9 @@ export async function insertCluster(orgId: string, query: string, mcpServerId = 
 
 export async function insertMiss(orgId: string, clusterId: string, sessionId: string, occurredAt: Date) {
   await db.insert(insightSearchMisses).values({ orgId, clusterId, eventId: crypto.randomUUID(), sessionId, occurredAt }).run();
+  // The cluster day it is in, recomputed as the rollup does.
+  const c = (await db.select().from(insightSearchClusters).where(eq(insightSearchClusters.id, clusterId)).get())!;
+  await clusterDayStatement(db.$client, orgId, c.mcpServerId, c.key, dayOf(occurredAt)).run();
 }
 
 export async function insertEvent(orgId: string, e: Partial<typeof insightEvents.$inferInsert> & { sessionId: string; type: (typeof insightEvents.$inferInsert)["type"]; occurredAt: Date }) {

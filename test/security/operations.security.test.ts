@@ -671,6 +671,9 @@ const USAGE_TABLES = [
   "insight_topic_sessions",
   "insight_search_clusters",
   "insight_search_misses",
+  "insight_topic_days",
+  "insight_cluster_days",
+  "insight_session_days",
 ];
 
 describe("the MCP tool list", () => {
