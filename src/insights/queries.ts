@@ -242,21 +242,31 @@ export type TopicSort = (typeof TOPIC_SORTS)[number];
  */
 const exactMean = (sum: SQL, count: SQL<number>) => sql<number | null>`round(${sum} * 1000) / (1000.0 * ${count})`;
 
-/** Volume, mean frustration and previous volume of topic sessions over [previousStart, end). */
-function topicAggregates(w: InsightWindow) {
-  const inWindow = sql`${insightTopicSessions.startedAt} >= ${w.start}`;
-  const volume = sql<number>`coalesce(sum(case when ${inWindow} then 1 else 0 end), 0)`;
-  const previousVolume = sql<number>`coalesce(sum(case when ${inWindow} then 0 else 1 end), 0)`;
-  const frustration = exactMean(sql`sum(case when ${inWindow} then ${insightTopicSessions.frustration} end)`, volume);
+/**
+ * What topic figures are summed from: the topic-session links (one row per session), or their topic days (one row
+ * per topic and UTC day, exact only for windows of whole UTC days, see dayAligned).
+ */
+const TOPIC_SOURCES = {
+  links: { table: insightTopicSessions, at: insightTopicSessions.startedAt, sessions: sql`1`, frustration: insightTopicSessions.frustration },
+  days: { table: insightTopicDays, at: insightTopicDays.day, sessions: sql`${insightTopicDays.sessions}`, frustration: insightTopicDays.frustrationSum },
+} as const;
+type TopicSource = (typeof TOPIC_SOURCES)[keyof typeof TOPIC_SOURCES];
+
+/** Volume, mean frustration and previous volume of a topic's sessions over [previousStart, end). */
+function topicAggregates(w: InsightWindow, src: TopicSource = TOPIC_SOURCES.links) {
+  const inWindow = sql`${src.at} >= ${w.start}`;
+  const volume = sql<number>`coalesce(sum(case when ${inWindow} then ${src.sessions} else 0 end), 0)`;
+  const previousVolume = sql<number>`coalesce(sum(case when ${inWindow} then 0 else ${src.sessions} end), 0)`;
+  const frustration = exactMean(sql`sum(case when ${inWindow} then ${src.frustration} end)`, volume);
   return { volume, previousVolume, frustration };
 }
 
-const topicWindowJoin = (w: InsightWindow) =>
+const topicWindowJoin = (w: InsightWindow, src: TopicSource = TOPIC_SOURCES.links) =>
   and(
-    eq(insightTopicSessions.topicId, insightTopics.id),
-    eq(insightTopicSessions.orgId, insightTopics.orgId),
-    gte(insightTopicSessions.startedAt, new Date(w.previousStart)),
-    lt(insightTopicSessions.startedAt, new Date(w.end)),
+    eq(src.table.topicId, insightTopics.id),
+    eq(src.table.orgId, insightTopics.orgId),
+    gte(src.at, new Date(w.previousStart)),
+    lt(src.at, new Date(w.end)),
   );
 
 interface TopicRow {
@@ -293,9 +303,9 @@ const topicColumns = (agg: ReturnType<typeof topicAggregates>) => ({
   ...agg,
 });
 
-/** Non-archived topics with sessions in the window, sorted by `sort`. */
-async function topTopics(db: Database, orgId: string, w: InsightWindow, sort: TopicSort, limit: number) {
-  const agg = topicAggregates(w);
+/** Non-archived topics with sessions in the window, sorted by `sort`, summed from `src` (default the links). */
+async function topTopics(db: Database, orgId: string, w: InsightWindow, sort: TopicSort, limit: number, src: TopicSource = TOPIC_SOURCES.links) {
+  const agg = topicAggregates(w, src);
   const order: SQL[] = {
     volume: [desc(agg.volume), asc(insightTopics.label), asc(insightTopics.id)],
     frustration: [sql`${agg.frustration} desc`, desc(agg.volume), asc(insightTopics.label), asc(insightTopics.id)],
@@ -304,40 +314,11 @@ async function topTopics(db: Database, orgId: string, w: InsightWindow, sort: To
   const rows = await db
     .select(topicColumns(agg))
     .from(insightTopics)
-    .innerJoin(insightTopicSessions, topicWindowJoin(w))
+    .innerJoin(src.table, topicWindowJoin(w, src))
     .where(and(eq(insightTopics.orgId, orgId), eq(insightTopics.archived, false)))
     .groupBy(insightTopics.id)
     .having(sql`${agg.volume} > 0`)
     .orderBy(...order)
-    .limit(limit);
-  return rows.map(toTopicView);
-}
-
-/**
- * The same as topTopics(…, "volume", …), from the topic days instead of the links: rows ≤ topics × days of the
- * two windows. Exact only when both windows are whole UTC days (every range but 24h), see dayAligned.
- */
-async function topTopicsByVolumeFromDays(db: Database, orgId: string, w: InsightWindow, limit: number) {
-  const inWindow = sql`${insightTopicDays.day} >= ${w.start}`;
-  const volume = sql<number>`coalesce(sum(case when ${inWindow} then ${insightTopicDays.sessions} else 0 end), 0)`;
-  const previousVolume = sql<number>`coalesce(sum(case when ${inWindow} then 0 else ${insightTopicDays.sessions} end), 0)`;
-  const frustration = exactMean(sql`sum(case when ${inWindow} then ${insightTopicDays.frustrationSum} end)`, volume);
-  const rows = await db
-    .select(topicColumns({ volume, previousVolume, frustration }))
-    .from(insightTopics)
-    .innerJoin(
-      insightTopicDays,
-      and(
-        eq(insightTopicDays.topicId, insightTopics.id),
-        eq(insightTopicDays.orgId, insightTopics.orgId),
-        gte(insightTopicDays.day, new Date(w.previousStart)),
-        lt(insightTopicDays.day, new Date(w.end)),
-      ),
-    )
-    .where(and(eq(insightTopics.orgId, orgId), eq(insightTopics.archived, false)))
-    .groupBy(insightTopics.id)
-    .having(sql`${volume} > 0`)
-    .orderBy(desc(volume), asc(insightTopics.label), asc(insightTopics.id))
     .limit(limit);
   return rows.map(toTopicView);
 }
@@ -548,53 +529,38 @@ export const UNUSED_TOOLS_LIMIT = 50;
  */
 const dayAligned = (w: InsightWindow) => w.bucketMs === DAY && w.previousStart % DAY === 0;
 
-/** The overview's per-session parts over 24h (48 hours of rows): unmet-demand topics and asOf. */
-function overviewFromSessions(db: Database, orgId: string, w: InsightWindow) {
-  const unmet = db
-    .select({
-      current: sql<number>`count(distinct case when ${insightTopicSessions.startedAt} >= ${w.start} then ${insightTopicSessions.topicId} end)`,
-      previous: sql<number>`count(distinct case when ${insightTopicSessions.startedAt} < ${w.start} then ${insightTopicSessions.topicId} end)`,
-    })
-    .from(insightTopicSessions)
-    .innerJoin(insightTopics, and(eq(insightTopics.id, insightTopicSessions.topicId), eq(insightTopics.orgId, insightTopicSessions.orgId)))
-    .where(
-      and(
-        eq(insightTopicSessions.orgId, orgId),
-        eq(insightTopics.isUnmetDemand, true),
-        eq(insightTopics.archived, false),
-        gte(insightTopicSessions.startedAt, new Date(w.previousStart)),
-        lt(insightTopicSessions.startedAt, new Date(w.end)),
-      ),
-    );
-  const fresh = db
-    .select({ asOf: sql<number | null>`max(${insightSessions.updatedAt})` })
-    .from(insightSessions)
-    .where(and(eq(insightSessions.orgId, orgId), gte(insightSessions.startedAt, new Date(w.previousStart)), lt(insightSessions.startedAt, new Date(w.end))));
-  return { unmet, fresh };
-}
+/**
+ * Where the overview's unmet-demand count, top topics and `asOf` come from: the per-session rows (24h: 48 hours of
+ * them), or their day aggregates (rows ≤ topics × days and ≤ days of the two windows) when the windows are whole days.
+ */
+const OVERVIEW_SOURCES = {
+  sessions: { topics: TOPIC_SOURCES.links, sessions: insightSessions, sessionAt: insightSessions.startedAt },
+  days: { topics: TOPIC_SOURCES.days, sessions: insightSessionDays, sessionAt: insightSessionDays.day },
+} as const;
 
-/** The same figures from the day aggregates: rows ≤ topics × days and ≤ days of the two windows. */
-function overviewFromDays(db: Database, orgId: string, w: InsightWindow) {
+/** The overview's unmet-demand topics (current and previous window) and `asOf`, from one of OVERVIEW_SOURCES. */
+function unmetAndFreshness(db: Database, orgId: string, w: InsightWindow, source: (typeof OVERVIEW_SOURCES)[keyof typeof OVERVIEW_SOURCES]) {
+  const { topics, sessions, sessionAt } = source;
   const unmet = db
     .select({
-      current: sql<number>`count(distinct case when ${insightTopicDays.day} >= ${w.start} then ${insightTopicDays.topicId} end)`,
-      previous: sql<number>`count(distinct case when ${insightTopicDays.day} < ${w.start} then ${insightTopicDays.topicId} end)`,
+      current: sql<number>`count(distinct case when ${topics.at} >= ${w.start} then ${topics.table.topicId} end)`,
+      previous: sql<number>`count(distinct case when ${topics.at} < ${w.start} then ${topics.table.topicId} end)`,
     })
-    .from(insightTopicDays)
-    .innerJoin(insightTopics, and(eq(insightTopics.id, insightTopicDays.topicId), eq(insightTopics.orgId, insightTopicDays.orgId)))
+    .from(topics.table)
+    .innerJoin(insightTopics, and(eq(insightTopics.id, topics.table.topicId), eq(insightTopics.orgId, topics.table.orgId)))
     .where(
       and(
-        eq(insightTopicDays.orgId, orgId),
+        eq(topics.table.orgId, orgId),
         eq(insightTopics.isUnmetDemand, true),
         eq(insightTopics.archived, false),
-        gte(insightTopicDays.day, new Date(w.previousStart)),
-        lt(insightTopicDays.day, new Date(w.end)),
+        gte(topics.at, new Date(w.previousStart)),
+        lt(topics.at, new Date(w.end)),
       ),
     );
   const fresh = db
-    .select({ asOf: sql<number | null>`max(${insightSessionDays.updatedAt})` })
-    .from(insightSessionDays)
-    .where(and(eq(insightSessionDays.orgId, orgId), gte(insightSessionDays.day, new Date(w.previousStart)), lt(insightSessionDays.day, new Date(w.end))));
+    .select({ asOf: sql<number | null>`max(${sessions.updatedAt})` })
+    .from(sessions)
+    .where(and(eq(sessions.orgId, orgId), gte(sessionAt, new Date(w.previousStart)), lt(sessionAt, new Date(w.end))));
   return { unmet, fresh };
 }
 
@@ -604,7 +570,8 @@ export async function getOverview(db: Database, orgId: string, range: InsightRan
   const byDay = dayAligned(w);
   // D1 binds JS numbers as REAL: cast so that the division is an integer one.
   const index = sql<number>`cast((${insightBuckets.bucketStart} - ${w.previousStart}) / ${w.bucketMs} as integer)`;
-  const { unmet, fresh } = byDay ? overviewFromDays(db, orgId, w) : overviewFromSessions(db, orgId, w);
+  const source = byDay ? OVERVIEW_SOURCES.days : OVERVIEW_SOURCES.sessions;
+  const { unmet, fresh } = unmetAndFreshness(db, orgId, w, source);
   // Tools offered but never called: from the tool days the window touches (for 24h, the UTC days it overlaps).
   const offered = sql<number>`sum(${insightToolDays.offered})`;
   const unusedTools = db
@@ -634,7 +601,7 @@ export async function getOverview(db: Database, orgId: string, range: InsightRan
     unusedTools,
   ]);
   const [topTopicRows, topClusterRows] = await Promise.all([
-    byDay ? topTopicsByVolumeFromDays(db, orgId, w, 5) : topTopics(db, orgId, w, "volume", 5),
+    topTopics(db, orgId, w, "volume", 5, source.topics),
     byDay ? topClustersFromDays(db, orgId, w, 5) : topClusters(db, orgId, w, 5),
   ]);
 

@@ -63,6 +63,7 @@ async function seed(orgId: string) {
     { sessionId: "a", type: "session_start", at: D + 10 * HOUR, intent: "Refund policy" },
     miss("a", D + 10 * HOUR + 1000, "refund policy"),
     miss("a", D + DAY + 1000, "refund policy"), // the next day, same session
+    { sessionId: "f", type: "session_start", at: D + 11 * HOUR, intent: "refund policy!" }, // a's topic and day: a topic day of 2 sessions
     { sessionId: "b", type: "session_start", at: D + DAY + 2 * HOUR, intent: "refund policy" },
     miss("b", D + DAY + 2 * HOUR + 1000, "Refund Policy"),
     { sessionId: "b", type: "tool_call", at: D + DAY + 2 * HOUR + 2000, toolName: "t", isError: true },
@@ -73,7 +74,7 @@ async function seed(orgId: string) {
     miss("e", D + 2 * DAY + HOUR + 1000, "pricing"),
     miss("e", D + 2 * DAY + HOUR + 2000, "invoice pdf"),
   ]);
-  await rollupSessions(ctx(), orgId, ["a", "b", "c", "d", "e"]);
+  await rollupSessions(ctx(), orgId, ["a", "b", "c", "d", "e", "f"]);
 }
 
 /** The overview's top failed searches as listSearches (from the misses) answers them. */
