@@ -15,9 +15,8 @@
  * was recorded and answered), 1 it did not (the reason on stderr), 2 bad arguments or environment. The suite
  * itself judges what the server saw and fails the scenario when this exits non-zero.
  */
-export {};
+import { apiClient, type Json, TERMINAL_STATUSES, waitForWorkflowRun } from "./lib/api-client";
 
-type Json = Record<string, any>;
 
 interface Scenario {
   testerPrompt: string;
@@ -27,7 +26,6 @@ interface Scenario {
   verify(run: Json, toolCalls: Json[]): string | null;
 }
 
-const TERMINAL = ["pass", "fail", "partial"];
 const POLL_SECONDS = Number(process.env.ARMATURE_CONFORMANCE_POLL_SECONDS ?? 90);
 
 const connected = (run: Json): string | null =>
@@ -89,17 +87,7 @@ if (!api || !key) usage("ARMATURE_API and ARMATURE_API_KEY must be set");
 if (!scenarioName) usage("no scenario: pass --scenario or set MCP_CONFORMANCE_SCENARIO");
 const scenario = SCENARIOS[scenarioName!] ?? usage(`unsupported scenario '${scenarioName}'`);
 
-async function call(method: string, path: string, body?: unknown): Promise<Json> {
-  const res = await fetch(`${api}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(20_000),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text.slice(0, 1000)}`);
-  return JSON.parse(text) as Json;
-}
+const call = apiClient(api!, key!);
 
 try {
   const stamp = `${scenarioName}-${Date.now()}`;
@@ -117,14 +105,8 @@ try {
   const workflowId = created.workflow.id as string;
   console.log(`conformance-client: scenario ${scenarioName}: source ${source.id} (${serverUrl}), workflow ${workflowId}`);
 
-  let run: Json | undefined;
-  const deadline = Date.now() + POLL_SECONDS * 1000;
-  while (Date.now() < deadline) {
-    run = (await call("GET", `/runs?workflowId=${workflowId}`)).runs[0];
-    if (run && TERMINAL.includes(run.status)) break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  if (!run || !TERMINAL.includes(run.status)) fail(`the run did not finish within ${POLL_SECONDS} s: ${JSON.stringify(run ?? null)}`);
+  const run = await waitForWorkflowRun(call, workflowId, POLL_SECONDS);
+  if (!run || !TERMINAL_STATUSES.includes(run.status)) fail(`the run did not finish within ${POLL_SECONDS} s: ${JSON.stringify(run ?? null)}`);
   const done = run!;
   const toolCalls = ((await call("GET", `/runs/${done.id}/tool-calls`)).toolCalls ?? []) as Json[];
   const evaluation = done.classification && done.mcp ? await call("GET", `/runs/${done.id}/evaluation`).catch(() => null) : null;

@@ -4,7 +4,7 @@
  * source, create a workflow on the default model, poll its run until it is terminal, and check that the
  * evaluation explains the verdict and that the tool calls really happened. Exits 1 with a reason otherwise.
  */
-export {};
+import { apiClient, type Json, TERMINAL_STATUSES, waitForWorkflowRun } from "./lib/api-client";
 
 const [api, key, mcpUrl] = process.argv.slice(2);
 if (!api || !key || !mcpUrl) {
@@ -12,18 +12,7 @@ if (!api || !key || !mcpUrl) {
   process.exit(2);
 }
 
-type Json = Record<string, any>;
-async function call(method: string, path: string, body?: unknown): Promise<Json> {
-  const res = await fetch(`${api}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(20_000),
-  });
-  const json = (await res.json()) as Json;
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const call = apiClient(api, key);
 
 const fail = (why: string): never => {
   console.error(`smoke-run: ${why}`);
@@ -42,14 +31,8 @@ const created = await call("POST", "/workflows", {
 });
 const workflowId = created.workflow.id as string;
 
-let run: Json | undefined;
-for (let i = 0; i < 120; i++) {
-  const page = await call("GET", `/runs?workflowId=${workflowId}`);
-  run = page.runs[0];
-  if (run && ["pass", "fail", "partial"].includes(run.status)) break;
-  await new Promise((r) => setTimeout(r, 500));
-}
-if (!run || !["pass", "fail", "partial"].includes(run.status)) fail(`the run did not finish within 60 s: ${JSON.stringify(run)}`);
+const run = await waitForWorkflowRun(call, workflowId, 60);
+if (!run || !TERMINAL_STATUSES.includes(run.status)) fail(`the run did not finish within 60 s: ${JSON.stringify(run)}`);
 const toolCalls = await call("GET", `/runs/${run!.id}/tool-calls`);
 const evaluation = await call("GET", `/runs/${run!.id}/evaluation`);
 console.log(
