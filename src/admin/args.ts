@@ -1,3 +1,4 @@
+import { splitArgs } from "../lib/cli-args";
 import type { Role } from "../auth/roles";
 import { AdminError } from "./errors";
 import {
@@ -118,47 +119,13 @@ function commandUsage(name: string, program = "npm run armature --"): string {
  * // { options: { remote: false, json: true }, command: { kind: "key-create", org: "demo", role: "viewer", ... } }
  */
 export function parseInvocation(argv: readonly string[]): Invocation {
-  const words: string[] = [];
-  const flags = new Set<string>();
-  const values: Array<{ name: string; value: string }> = [];
-  let onlyPositionals = false;
-
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (onlyPositionals || !arg.startsWith("-") || arg === "-") {
-      words.push(arg);
-      continue;
-    }
-    if (arg === "--") {
-      onlyPositionals = true;
-      continue;
-    }
-    if (arg === "-h") {
-      flags.add("help");
-      continue;
-    }
-    if (!arg.startsWith("--")) throw usageError(`Unknown option '${arg}'`, words);
-    const eq = arg.indexOf("=");
-    const name = arg.slice(2, eq === -1 ? undefined : eq);
-    if (GLOBAL_FLAGS.includes(name)) {
-      if (eq !== -1) throw usageError(`--${name} takes no value`, words);
-      flags.add(name);
-      continue;
-    }
-    if (!isValueOption(name)) throw usageError(`Unknown option '--${name}'`, words);
-    let value: string;
-    if (eq !== -1) {
-      value = arg.slice(eq + 1);
-    } else {
-      const next = argv[i + 1];
-      if (next === undefined || (next.startsWith("--") && next.length > 2)) {
-        throw usageError(`--${name} needs a value`, words);
-      }
-      value = next;
-      i++;
-    }
-    values.push({ name, value });
-  }
+  const { positionals: words, flags, values } = splitArgs(argv, {
+    flags: GLOBAL_FLAGS,
+    isValueOption,
+    fail: (message, positionals) => {
+      throw usageError(message, positionals);
+    },
+  });
 
   if (flags.has("remote") && flags.has("local")) throw usageError("Use either --remote or --local, not both", words);
   const persist = values.filter((v) => v.name === "persist-to");

@@ -1,3 +1,4 @@
+import { splitArgs } from "../lib/cli-args";
 import { GateFailure } from "./failure";
 
 /** Everything a gate invocation needs, validated. */
@@ -82,41 +83,15 @@ export function gateUsage(program = "npm run armature --"): string {
  * // { kind: "gate", options: { repeat: 3, idempotency: { base: "9fceb02…", from: "GITHUB_SHA" }, … } }
  */
 export function parseGateInvocation(argv: readonly string[], env: GateEnv): GateInvocation {
-  const positionals: string[] = [];
+  const { positionals, flags, values: given } = splitArgs(argv, {
+    flags: FLAGS,
+    isValueOption: (name) => (VALUE_OPTIONS as readonly string[]).includes(name),
+    fail: (message) => {
+      throw usage(message);
+    },
+  });
   const values = new Map<string, string>();
-  const flags = new Set<string>();
-  let onlyPositionals = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (onlyPositionals || !arg.startsWith("-") || arg === "-") {
-      positionals.push(arg);
-      continue;
-    }
-    if (arg === "--") {
-      onlyPositionals = true;
-      continue;
-    }
-    if (arg === "-h") {
-      flags.add("help");
-      continue;
-    }
-    const eq = arg.indexOf("=");
-    const name = arg.startsWith("--") ? arg.slice(2, eq === -1 ? undefined : eq) : arg;
-    if ((FLAGS as readonly string[]).includes(name)) {
-      if (eq !== -1) throw usage(`--${name} takes no value`);
-      flags.add(name);
-      continue;
-    }
-    if (!(VALUE_OPTIONS as readonly string[]).includes(name)) throw usage(`Unknown option '${arg.slice(0, eq === -1 ? undefined : eq)}'`);
-    let value: string;
-    if (eq !== -1) {
-      value = arg.slice(eq + 1);
-    } else {
-      const next = argv[i + 1];
-      if (next === undefined || (next.startsWith("--") && next.length > 2)) throw usage(`--${name} needs a value`);
-      value = next;
-      i++;
-    }
+  for (const { name, value } of given) {
     if (values.has(name)) throw usage(`--${name} given more than once`);
     values.set(name, value);
   }
