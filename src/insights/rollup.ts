@@ -489,7 +489,11 @@ export async function rollupPendingSessions(ctx: RollupDeps): Promise<number> {
     .limit(PENDING_PER_SWEEP)
     .all();
   const byOrg = new Map<string, typeof stale>();
-  for (const row of stale) byOrg.set(row.orgId, [...(byOrg.get(row.orgId) ?? []), row]);
+  for (const row of stale) {
+    const rows = byOrg.get(row.orgId);
+    if (rows) rows.push(row);
+    else byOrg.set(row.orgId, [row]);
+  }
   for (const [orgId, rows] of byOrg) {
     const upTo = new Date(Math.max(...rows.map((r) => r.queuedAt.getTime())));
     await rollupSessions(ctx, orgId, rows.map((r) => r.sessionId), { clearMarksUpTo: upTo });
