@@ -3,6 +3,7 @@
 //   npx tsx scripts/bench-insights.ts ingest   [--duration 30] [--concurrency 4] [--batch 100]
 //   npx tsx scripts/bench-insights.ts seed     --events 100000 [--days 90] [--batch 1000] [--concurrency 2]
 //   npx tsx scripts/bench-insights.ts overview [--requests 20] [--range 90d]
+//   node_modules/.bin/node --import tsx scripts/bench-insights.ts sql --file <D1 sqlite file> [--org <id>] [--range 90d] [--runs 7] [--queries <file>]
 //
 // Common options: --base http://127.0.0.1:8787 (the server), --key <key> or ARMATURE_API_KEY, or --key-file <file>
 // (several keys, comma-separated in --key, are used in turn: each key has its own writes rate limit).
@@ -10,7 +11,11 @@
 // fixed concurrency for a fixed time and reports accepted events/s, request latency p50/p99 and errors by status.
 // `seed` sends sessions spread over the last --days days in time order (large batches), so the real rollup builds
 // the aggregates. `overview` times GET /insights/overview (first request discarded as warm-up, then the median).
+// `sql` (Node 22: node:sqlite; no server, no key) runs the real getOverview / listTopics of src/insights on a local
+// D1 SQLite file (e.g. the one `npm run bench -- --events … --keep-state` keeps) through a D1 stand-in that times
+// every statement, and prints each statement's median, its EXPLAIN QUERY PLAN, and the bare bucket aggregate.
 import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import { session } from "./bench/insights";
 
 const API = "/api/armature/v1";
@@ -29,7 +34,7 @@ const base = option("base", "http://127.0.0.1:8787")!.replace(/\/$/, "");
 const keys = (option("key") ?? process.env.ARMATURE_API_KEY ?? (option("key-file") ? readFileSync(option("key-file")!, "utf8") : ""))
   .split(/[,\s]+/)
   .filter(Boolean);
-if (!keys.length) {
+if (!keys.length && process.argv[2] !== "sql") {
   console.error("No API key: pass --key, --key-file or set ARMATURE_API_KEY");
   process.exit(2);
 }
@@ -204,11 +209,132 @@ async function overview() {
   );
 }
 
+// `sql`: the reads' statements on a SQLite file, timed one by one.
+
+/** One statement as the D1 stand-in ran it: its SQL, parameters, and how long each run took. */
+interface Timed {
+  sql: string;
+  params: unknown[];
+  ms: number[];
+}
+
+/**
+ * A D1Database over node:sqlite, enough for drizzle-orm/d1 (prepare/bind/all/raw/first/run, batch). Numbers are
+ * bound as SQLite binds JS numbers (REAL), as D1 does. Every statement's wall time is recorded under its SQL and
+ * parameters (the SQLite work only: no D1 service, no Worker around it).
+ */
+function timedD1(file: string, log: Map<string, Timed>, sqlite: typeof import("node:sqlite")) {
+  const conn = new sqlite.DatabaseSync(file, { readOnly: true });
+  const exec = (query: string, params: unknown[], mode: "all" | "raw") => {
+    const stmt = conn.prepare(query);
+    if (mode === "raw") stmt.setReturnArrays?.(true);
+    const t0 = performance.now();
+    const rows = stmt.all(...(params as never[]));
+    const ms = performance.now() - t0;
+    const key = `${query}\u0000${JSON.stringify(params)}`;
+    const t = log.get(key) ?? { sql: query, params, ms: [] };
+    t.ms.push(ms);
+    log.set(key, t);
+    return rows as unknown[];
+  };
+  const statement = (query: string, params: unknown[] = []) => ({
+    bind: (...p: unknown[]) => statement(query, p),
+    all: async () => ({ results: exec(query, params, "all"), success: true, meta: {} }),
+    raw: async () => exec(query, params, "raw").map((r) => (Array.isArray(r) ? r : Object.values(r as object))),
+    first: async (col?: string) => {
+      const r = exec(query, params, "all")[0] as Record<string, unknown> | undefined;
+      return r === undefined ? null : col ? r[col] : r;
+    },
+    run: async () => ({ results: exec(query, params, "all"), success: true, meta: {} }),
+    query,
+    params,
+  });
+  return {
+    d1: {
+      prepare: (query: string) => statement(query),
+      batch: async (stmts: Array<ReturnType<typeof statement>>) => stmts.map((st) => ({ results: exec(st.query, st.params, "all"), success: true, meta: {} })),
+    },
+    plan: (query: string, params: unknown[]) =>
+      (conn.prepare(`EXPLAIN QUERY PLAN ${query}`).all(...(params as never[])) as Array<{ id: number; parent: number; detail: string }>)
+        .map((r) => `${r.parent === 0 ? "" : "  "}${r.detail}`)
+        .join("\n"),
+    time: (query: string, params: unknown[], runs: number) => {
+      const ms: number[] = [];
+      for (let i = 0; i <= runs; i++) {
+        const t0 = performance.now();
+        conn.prepare(query).all(...(params as never[]));
+        if (i > 0) ms.push(performance.now() - t0); // the first run warms the page cache
+      }
+      return ms;
+    },
+  };
+}
+
+const median = (xs: number[]) => quantile([...xs].sort((a, b) => a - b), 0.5);
+
+async function sqlTimings() {
+  const file = option("file");
+  if (!file) throw new Error("sql needs --file <D1 sqlite file>");
+  const runs = num("runs", 7);
+  const range = option("range", "90d") as "24h" | "7d" | "30d" | "90d";
+  const sqlite = await import("node:sqlite");
+  const { drizzle } = await import("drizzle-orm/d1");
+  // The Worker's own modules, loaded by URL: this script's tsconfig has no Workers types to check them with.
+  type Range = typeof range;
+  const schema = (await import(new URL("../src/db/schema.ts", import.meta.url).href)) as Record<string, unknown>;
+  // --queries: another revision's queries.ts (e.g. `git show <rev>:src/insights/queries.ts` with its imports made absolute).
+  const queries = option("queries") ? pathToFileURL(option("queries")!).href : new URL("../src/insights/queries.ts", import.meta.url).href;
+  const q = (await import(queries)) as {
+    getOverview: (db: never, orgId: string, range: Range, now: Date) => Promise<unknown>;
+    listTopics: (db: never, orgId: string, input: { range: Range; sort: "volume"; limit: number }, now: Date) => Promise<unknown>;
+    insightWindow: (range: Range, now: Date) => { start: number; end: number; previousStart: number; bucketMs: number };
+  };
+  const log = new Map<string, Timed>();
+  const t = timedD1(file, log, sqlite);
+  const db = drizzle(t.d1 as never, { schema }) as never;
+  const orgId =
+    option("org") ??
+    ((new sqlite.DatabaseSync(file, { readOnly: true })
+      .prepare(`SELECT org_id FROM insight_sessions GROUP BY org_id ORDER BY count(*) DESC LIMIT 1`)
+      .get() as { org_id: string } | undefined)?.org_id ?? "");
+  const now = new Date();
+  const reads: Record<string, () => Promise<unknown>> = {
+    [`overview ${range}`]: () => q.getOverview(db, orgId, range, now),
+    [`topics ${range}`]: () => q.listTopics(db, orgId, { range, sort: "volume", limit: 25 }, now),
+  };
+  const out: Record<string, unknown> = { file, orgId, range, runs, now: now.toISOString() };
+  for (const [name, read] of Object.entries(reads)) {
+    log.clear();
+    const total: number[] = [];
+    for (let i = 0; i <= runs; i++) {
+      const t0 = performance.now();
+      await read();
+      if (i > 0) total.push(performance.now() - t0);
+    }
+    out[name] = {
+      medianMs: Number(median(total).toFixed(2)),
+      statements: [...log.values()].map((s) => ({
+        medianMs: Number(median(s.ms.slice(1)).toFixed(2)),
+        sql: s.sql.replace(/\s+/g, " "),
+        plan: t.plan(s.sql, s.params).split("\n"),
+      })),
+    };
+  }
+  // The reference: the plain day-points aggregate of insight_buckets over both 90-day windows.
+  const w = q.insightWindow("90d", now);
+  const bare = `SELECT cast((bucket_start - ?) / ? as integer) AS i, sum(sessions), sum(tool_calls), sum(tool_errors), sum(searches), sum(failed_searches), sum(frustration_sum)
+    FROM insight_buckets WHERE org_id = ? AND bucket_start >= ? AND bucket_start < ? GROUP BY i`;
+  const bareParams = [w.previousStart, w.bucketMs, orgId, w.previousStart, w.end];
+  out["bare bucket aggregate 90d"] = { medianMs: Number(median(t.time(bare, bareParams, runs)).toFixed(2)), plan: t.plan(bare, bareParams).split("\n") };
+  console.log(JSON.stringify(out, null, 2));
+}
+
 const mode = process.argv[2];
 if (mode === "ingest") await ingest();
 else if (mode === "seed") await seed();
 else if (mode === "overview") await overview();
+else if (mode === "sql") await sqlTimings();
 else {
-  console.error("Usage: npx tsx scripts/bench-insights.ts ingest|seed|overview [options] (see the top of this file)");
+  console.error("Usage: npx tsx scripts/bench-insights.ts ingest|seed|overview|sql [options] (see the top of this file)");
   process.exit(2);
 }

@@ -352,7 +352,12 @@ export const insightTopicSessions = sqliteTable(
     startedAt: timestamp("started_at").notNull(),
     frustration: real("frustration").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.topicId, t.sessionId] }), index("insight_topic_sessions_org_idx").on(t.orgId, t.topicId, t.startedAt)],
+  (t) => [
+    primaryKey({ columns: [t.topicId, t.sessionId] }),
+    index("insight_topic_sessions_org_idx").on(t.orgId, t.topicId, t.startedAt),
+    // The 24h reads (all topics of a window of hours): the window's links only, from the index alone (migration 0006).
+    index("insight_topic_sessions_started_idx").on(t.orgId, t.startedAt, t.topicId, t.frustration),
+  ],
 );
 
 /** Failed searches grouped by normalized query (and source). */
@@ -370,7 +375,11 @@ export const insightSearchClusters = sqliteTable(
   (t) => [uniqueIndex("insight_search_clusters_org_key_uq").on(t.orgId, t.mcpServerId, t.key)],
 );
 
-/** Each failed search of a cluster (count, distinct sessions, first and last seen per window). */
+/**
+ * Each failed search of a cluster (count, distinct sessions, first and last seen per window). The cluster index
+ * carries session_id (migration 0006) so that every read of a cluster's misses in a window, the distinct sessions
+ * included, is answered from the index alone, without one table lookup per miss.
+ */
 export const insightSearchMisses = sqliteTable(
   "insight_search_misses",
   {
@@ -380,7 +389,14 @@ export const insightSearchMisses = sqliteTable(
     sessionId: text("session_id").notNull(),
     occurredAt: timestamp("occurred_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.orgId, t.eventId] }), index("insight_search_misses_cluster_idx").on(t.orgId, t.clusterId, t.occurredAt)],
+  (t) => [
+    primaryKey({ columns: [t.orgId, t.eventId] }),
+    index("insight_search_misses_cluster_session_idx").on(t.orgId, t.clusterId, t.occurredAt, t.sessionId),
+    // The reads of every cluster in a window (the 24h overview, GET /searches): the window's misses only, from the index alone.
+    index("insight_search_misses_occurred_idx").on(t.orgId, t.occurredAt, t.clusterId, t.sessionId),
+    // A topic's related searches join its sessions' misses by session.
+    index("insight_search_misses_session_idx").on(t.orgId, t.sessionId, t.clusterId),
+  ],
 );
 
 /**

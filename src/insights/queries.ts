@@ -61,6 +61,13 @@ export function insightWindow(range: InsightRange, now: Date): InsightWindow {
   return { start, end, previousStart: start - (end - start), bucketMs, points };
 }
 
+/**
+ * True when the window and the previous one are whole UTC days (7d, 30d, 90d): a session started in them exactly
+ * when its UTC day is in them, so the day aggregates (topic days, session days) answer them exactly. 24h windows
+ * are whole hours; they read the per-session rows of their 48 hours instead.
+ */
+const dayAligned = (w: InsightWindow) => w.bucketMs === DAY && w.previousStart % DAY === 0;
+
 const ratio = (num: number, den: number) => (den > 0 ? num / den : 0);
 const iso = (ms: number) => new Date(ms).toISOString();
 const n = (v: unknown) => Number(v ?? 0);
@@ -305,13 +312,18 @@ const topicColumns = (agg: ReturnType<typeof topicAggregates>) => ({
 
 /** Non-archived topics with sessions in the window, sorted by `sort`, summed from `src` (default the links). */
 async function topTopics(db: Database, orgId: string, w: InsightWindow, sort: TopicSort, limit: number, src: TopicSource = TOPIC_SOURCES.links) {
+  return (await topTopicsQuery(db, orgId, w, sort, limit, src)).map(toTopicView);
+}
+
+/** The statement of topTopics (not run), so that the overview can send it in its batch. */
+function topTopicsQuery(db: Database, orgId: string, w: InsightWindow, sort: TopicSort, limit: number, src: TopicSource) {
   const agg = topicAggregates(w, src);
   const order: SQL[] = {
     volume: [desc(agg.volume), asc(insightTopics.label), asc(insightTopics.id)],
     frustration: [sql`${agg.frustration} desc`, desc(agg.volume), asc(insightTopics.label), asc(insightTopics.id)],
     trend: [sql`(${agg.volume} - ${agg.previousVolume}) desc`, desc(agg.volume), asc(insightTopics.label), asc(insightTopics.id)],
   }[sort];
-  const rows = await db
+  return db
     .select(topicColumns(agg))
     .from(insightTopics)
     .innerJoin(src.table, topicWindowJoin(w, src))
@@ -320,7 +332,6 @@ async function topTopics(db: Database, orgId: string, w: InsightWindow, sort: To
     .having(sql`${agg.volume} > 0`)
     .orderBy(...order)
     .limit(limit);
-  return rows.map(toTopicView);
 }
 
 export interface ListTopicsInput {
@@ -329,9 +340,13 @@ export interface ListTopicsInput {
   limit: number;
 }
 
+/**
+ * Non-archived topics with sessions in the window. Windows of whole UTC days (7d, 30d, 90d) are summed from the topic
+ * days (rows ≤ topics × days: the same figures, see exactMean and dayAligned); 24h from the links of its 48 hours.
+ */
 export async function listTopics(db: Database, orgId: string, input: ListTopicsInput, now: Date) {
   const w = insightWindow(input.range, now);
-  const topics = await topTopics(db, orgId, w, input.sort, input.limit);
+  const topics = await topTopics(db, orgId, w, input.sort, input.limit, dayAligned(w) ? TOPIC_SOURCES.days : TOPIC_SOURCES.links);
   return redactValue({ range: input.range, from: iso(w.start), to: iso(w.end), topics });
 }
 
@@ -440,7 +455,12 @@ function toClusterView(row: ClusterRow) {
 
 /** Clusters with failed searches in [start, end), by count (then the latest first). */
 async function topClusters(db: Database, orgId: string, w: InsightWindow, limit: number) {
-  const rows = await db
+  return (await topClustersQuery(db, orgId, w, limit)).map(toClusterView);
+}
+
+/** The statement of topClusters (not run). */
+function topClustersQuery(db: Database, orgId: string, w: InsightWindow, limit: number) {
+  return db
     .select({ id: insightSearchClusters.id, query: insightSearchClusters.query, mcpServerId: insightSearchClusters.mcpServerId, ...clusterAggregates })
     .from(insightSearchMisses)
     .innerJoin(insightSearchClusters, and(eq(insightSearchClusters.id, insightSearchMisses.clusterId), eq(insightSearchClusters.orgId, insightSearchMisses.orgId)))
@@ -448,18 +468,18 @@ async function topClusters(db: Database, orgId: string, w: InsightWindow, limit:
     .groupBy(insightSearchClusters.id)
     .orderBy(desc(clusterAggregates.count), desc(clusterAggregates.lastSeen), asc(insightSearchClusters.id))
     .limit(limit);
-  return rows.map(toClusterView);
 }
 
 /**
- * The same as topClusters(…) from the cluster days (rows ≤ clusters × days of the window): count, first and last
- * seen per cluster are exact from the days; the distinct sessions are counted from the misses of the `limit`
- * clusters answered only (one indexed read each). Exact only for windows of whole UTC days (see dayAligned).
+ * The statement (not run) of topClusters(…) from the cluster days (rows ≤ clusters × days of the window): count,
+ * first and last seen per cluster are exact from the days; the distinct sessions are counted afterwards
+ * (withSessionCounts) from the misses of the `limit` clusters answered only (one index-only read each). Exact only
+ * for windows of whole UTC days (see dayAligned).
  */
-async function topClustersFromDays(db: Database, orgId: string, w: InsightWindow, limit: number) {
+function topClusterDaysQuery(db: Database, orgId: string, w: InsightWindow, limit: number) {
   const count = sql<number>`sum(${insightClusterDays.misses})`;
   const lastSeen = sql<number>`max(${insightClusterDays.lastSeen})`;
-  const top = await db
+  return db
     .select({
       id: insightSearchClusters.id,
       query: insightSearchClusters.query,
@@ -474,6 +494,10 @@ async function topClustersFromDays(db: Database, orgId: string, w: InsightWindow
     .groupBy(insightSearchClusters.id)
     .orderBy(desc(count), desc(lastSeen), asc(insightSearchClusters.id))
     .limit(limit);
+}
+
+/** The clusters topClusterDaysQuery answered, with their distinct sessions counted from their misses (one batch). */
+async function withSessionCounts(db: Database, orgId: string, w: InsightWindow, top: Array<Omit<ClusterRow, "sessions">>) {
   if (top.length === 0) return [];
   const sessions = (await db.batch(
     top.map((c) =>
@@ -521,13 +545,6 @@ const rates = (s: Sums) => ({
 
 /** The most tools the overview's `unusedTools` lists. */
 export const UNUSED_TOOLS_LIMIT = 50;
-
-/**
- * True when the window and the previous one are whole UTC days (7d, 30d, 90d): a session started in them exactly
- * when its UTC day is in them, so the day aggregates (topic days, session days) answer them exactly. 24h windows
- * are whole hours; they read the per-session rows of their 48 hours instead.
- */
-const dayAligned = (w: InsightWindow) => w.bucketMs === DAY && w.previousStart % DAY === 0;
 
 /**
  * Where the overview's unmet-demand count, top topics and `asOf` come from: the per-session rows (24h: 48 hours of
@@ -582,7 +599,8 @@ export async function getOverview(db: Database, orgId: string, range: InsightRan
     .having(sql`${offered} > 0 and sum(${insightToolDays.calls}) = 0`)
     .orderBy(desc(offered), asc(insightToolDays.mcpServerId), asc(insightToolDays.toolName))
     .limit(UNUSED_TOOLS_LIMIT);
-  const [buckets, unmetRows, freshRows, unusedRows] = await db.batch([
+  // One batch for everything but the distinct sessions of the 5 clusters (7d-90d), which need to know them.
+  const [buckets, unmetRows, freshRows, unusedRows, topicRows, clusterRows] = await db.batch([
     db
       .select({
         index,
@@ -599,11 +617,13 @@ export async function getOverview(db: Database, orgId: string, range: InsightRan
     unmet,
     fresh,
     unusedTools,
+    topTopicsQuery(db, orgId, w, "volume", 5, source.topics),
+    byDay ? topClusterDaysQuery(db, orgId, w, 5) : topClustersQuery(db, orgId, w, 5),
   ]);
-  const [topTopicRows, topClusterRows] = await Promise.all([
-    topTopics(db, orgId, w, "volume", 5, source.topics),
-    byDay ? topClustersFromDays(db, orgId, w, 5) : topClusters(db, orgId, w, 5),
-  ]);
+  const topTopicRows = topicRows.map(toTopicView);
+  const topClusterRows = byDay
+    ? await withSessionCounts(db, orgId, w, clusterRows as Array<Omit<ClusterRow, "sessions">>)
+    : (clusterRows as ClusterRow[]).map(toClusterView);
 
   const points: Sums[] = Array.from({ length: 2 * w.points }, () => ({ ...ZERO }));
   for (const b of buckets) {

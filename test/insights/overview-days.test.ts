@@ -6,7 +6,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { insightClusterDays, insightEvents, insightSessionDays, insightTopicDays } from "../../src/db/schema";
-import { getOverview, listSearches, listTopics, updateTopic } from "../../src/insights/queries";
+import { getOverview, getTopic, listSearches, listTopics, updateTopic } from "../../src/insights/queries";
 import { rollupSessions } from "../../src/insights/rollup";
 import { createOrg, db, testContext } from "../helpers";
 import { eq } from "drizzle-orm";
@@ -135,6 +135,69 @@ describe("the overview's day aggregates", () => {
     expect(o.topFailedSearches.length).toBeGreaterThan(1);
     expect(o.kpis.unmetDemandTopics.value).toBeGreaterThan(0);
     expect(o.kpis.unmetDemandTopics.previous).toBeGreaterThan(0);
+  });
+
+  it("GET /topics answers from the topic days exactly what the links give (every range and sort)", async () => {
+    const org = await createOrg();
+    await seed(org.id);
+    // A third session of the refund topic the same day as a and f, with a frustration of its own (an errored call).
+    await insert(org.id, [
+      { sessionId: "g", type: "session_start", at: D + 12 * HOUR, intent: "refunds policy" },
+      { sessionId: "g", type: "tool_call", at: D + 12 * HOUR + 1000, toolName: "t", isError: true },
+      { sessionId: "g", type: "tool_call", at: D + 12 * HOUR + 2000, toolName: "t", isError: true },
+    ]);
+    await rollupSessions(ctx(), org.id, ["g"]);
+    // The topic days really sum several sessions (a, f and g share one), so summing them as rows would fail below.
+    expect((await days(org.id)).stored.topicDays.some((d) => (d as { sessions: number }).sessions === 3)).toBe(true);
+    const archived = (await listTopics(db, org.id, { range: "90d", sort: "volume", limit: 100 }, NOW)).topics.find((t) => t.label === "invoices")!;
+    await updateTopic(db, org.id, archived.id, { archived: true }, NOW);
+    for (const range of ["7d", "30d", "90d", "24h"] as const) {
+      // Every non-archived topic with a session in the window, from the links (SQL written out here).
+      const w = await getOverview(db, org.id, range, NOW);
+      const start = Date.parse(w.from);
+      const end = Date.parse(w.to);
+      const fromLinks = await all<{ id: string; label: string; volume: number; previous: number; fsum: number | null }>(
+        `SELECT t.id, t.label, sum(l.started_at >= ?) AS volume, sum(l.started_at < ?) AS previous,
+                sum(CASE WHEN l.started_at >= ? THEN l.frustration END) AS fsum
+         FROM insight_topics t JOIN insight_topic_sessions l ON l.topic_id = t.id AND l.org_id = t.org_id
+         WHERE t.org_id = ? AND t.archived = 0 AND l.started_at >= ? AND l.started_at < ? GROUP BY t.id HAVING volume > 0`,
+        start, start, start, org.id, start - (end - start), end,
+      );
+      const expected = fromLinks.map((r) => ({
+        id: r.id,
+        volume: r.volume,
+        previousVolume: r.previous,
+        frustration: Math.round((r.fsum ?? 0) * 1000) / (1000 * r.volume),
+        trend: r.volume - r.previous,
+        label: r.label,
+      }));
+      const byLabel = (a: (typeof expected)[number], b: (typeof expected)[number]) => (a.label < b.label ? -1 : a.label > b.label ? 1 : a.id < b.id ? -1 : 1);
+      const orders = {
+        volume: (a: (typeof expected)[number], b: (typeof expected)[number]) => b.volume - a.volume || byLabel(a, b),
+        frustration: (a: (typeof expected)[number], b: (typeof expected)[number]) => b.frustration - a.frustration || b.volume - a.volume || byLabel(a, b),
+        trend: (a: (typeof expected)[number], b: (typeof expected)[number]) => b.trend - a.trend || b.volume - a.volume || byLabel(a, b),
+      };
+      for (const sort of ["volume", "frustration", "trend"] as const) {
+        const listed = await listTopics(db, org.id, { range, sort, limit: 100 }, NOW);
+        const want = [...expected].sort(orders[sort]).map(({ label: _label, ...figures }) => figures);
+        expect(listed.topics.map(({ id, volume, previousVolume, frustration, trend }) => ({ id, volume, previousVolume, frustration, trend })), `${range} ${sort}`).toEqual(want);
+        // And each topic's figures as its detail (always read from the links) gives them.
+        for (const t of listed.topics) {
+          const detail = await getTopic(db, org.id, t.id, range, NOW);
+          expect({ volume: detail.volume, previousVolume: detail.previousVolume, frustration: detail.frustration, trend: detail.trend }).toEqual({
+            volume: t.volume,
+            previousVolume: t.previousVolume,
+            frustration: t.frustration,
+            trend: t.trend,
+          });
+        }
+      }
+      if (range !== "24h") {
+        const volume = (await listTopics(db, org.id, { range, sort: "volume", limit: 100 }, NOW)).topics;
+        expect(volume.length, range).toBeGreaterThan(1);
+        expect(volume.some((t) => t.volume >= 3), range).toBe(true);
+      }
+    }
   });
 
   it("migration 0005's backfill gives the same day aggregates as the rollup", async () => {
