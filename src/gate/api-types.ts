@@ -1256,10 +1256,15 @@ export interface components {
             /** @example 25 */
             pageSize: number;
             /**
-             * @description Items matching the filters, over all pages: counted when the request has no `cursor`; a cursor page answers the total counted on the first page of its walk (items added since are not counted).
+             * @description Items matching the filters, over all pages, counted up to 10,000: exact when `totalExact` is true; beyond that it answers 10,000 and `totalExact` is false (page through with `hasMore` / `nextCursor`). Counted when the request has no `cursor`; a cursor page answers the total counted on the first page of its walk (items added since are not counted).
              * @example 137
              */
             total: number;
+            /**
+             * @description True when `total` is the exact number of matches; false when there are more than 10,000 and `total` is that cap.
+             * @example true
+             */
+            totalExact: boolean;
             /** @description True when a later page has items. */
             hasMore: boolean;
             /** @description Pass as `cursor` (with the same filters and sort) for the next page; null on the last page. */
@@ -1401,10 +1406,15 @@ export interface components {
             /** @example 25 */
             pageSize: number;
             /**
-             * @description Items matching the filters, over all pages: counted when the request has no `cursor`; a cursor page answers the total counted on the first page of its walk (items added since are not counted).
+             * @description Items matching the filters, over all pages, counted up to 10,000: exact when `totalExact` is true; beyond that it answers 10,000 and `totalExact` is false (page through with `hasMore` / `nextCursor`). Counted when the request has no `cursor`; a cursor page answers the total counted on the first page of its walk (items added since are not counted).
              * @example 137
              */
             total: number;
+            /**
+             * @description True when `total` is the exact number of matches; false when there are more than 10,000 and `total` is that cap.
+             * @example true
+             */
+            totalExact: boolean;
             /** @description True when a later page has items. */
             hasMore: boolean;
             /** @description Pass as `cursor` (with the same filters and sort) for the next page; null on the last page. */
@@ -1816,10 +1826,15 @@ export interface components {
             /** @example 25 */
             pageSize: number;
             /**
-             * @description Items matching the filters, over all pages: counted when the request has no `cursor`; a cursor page answers the total counted on the first page of its walk (items added since are not counted).
+             * @description Items matching the filters, over all pages, counted up to 10,000: exact when `totalExact` is true; beyond that it answers 10,000 and `totalExact` is false (page through with `hasMore` / `nextCursor`). Counted when the request has no `cursor`; a cursor page answers the total counted on the first page of its walk (items added since are not counted).
              * @example 137
              */
             total: number;
+            /**
+             * @description True when `total` is the exact number of matches; false when there are more than 10,000 and `total` is that cap.
+             * @example true
+             */
+            totalExact: boolean;
             /** @description True when a later page has items. */
             hasMore: boolean;
             /** @description Pass as `cursor` (with the same filters and sort) for the next page; null on the last page. */

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { sql, type SQL } from "drizzle-orm";
 import { validationError } from "./errors";
 
 /** Largest `pageSize` a list endpoint accepts; more is a 400, never a silent clamp. */
@@ -71,6 +72,27 @@ export interface PageRequest {
   page: number;
   pageSize: number;
   nextCursor?: string | null;
+  /** True when a later page has items (the `next` link does not depend on a capped total). */
+  hasMore?: boolean;
+  /** False when `total` is the cap ({@link TOTAL_CAP}) rather than the exact count. */
+  totalExact?: boolean;
+}
+
+/**
+ * Counting stops here: a total above it answers `TOTAL_CAP` with `totalExact: false`, so the first page of a
+ * walk reads at most this many index entries however large the table (docs/api-behaviour.md, `total`).
+ */
+export const TOTAL_CAP = 10_000;
+
+/**
+ * The capped count of `table`'s rows matching `where`, as a scalar subquery: `min(matches, TOTAL_CAP + 1)`
+ * (one more than the cap tells "more than the cap" from "exactly the cap"). Uncorrelated, so SQLite runs it
+ * once however many rows the statement it is in returns.
+ *
+ * @example db.select({ ..., total: cappedCount(sql`${runs}`, where) })
+ */
+export function cappedCount(table: SQL, where: SQL): SQL<number> {
+  return sql<number>`(select count(*) from (select 1 from ${table} where ${where} limit ${sql.raw(String(TOTAL_CAP + 1))}))`;
 }
 
 /** A position in a list: the sort key value(s) of the last item of the previous page, then its id. */
@@ -91,11 +113,14 @@ export interface Paging {
   after: Keyset | null;
   /** The total a cursor carries from the first page of its walk; null when it must be counted. */
   carriedTotal: number | null;
+  /** Whether the carried total was exact (false when it was the cap). */
+  carriedExact: boolean;
   /** Identifies the list, the organization, the filters and the sort the cursor is valid for. */
   scope: string;
 }
 
-const CURSOR_VERSION = 1;
+/** 2 adds whether the total is exact; 1 (exact totals only) is still read. */
+const CURSOR_VERSION = 2;
 
 /** cyrb53: a fast 53-bit string hash (not cryptographic; only tells one list's scope from another's). */
 function hash53(text: string): string {
@@ -132,8 +157,8 @@ export function listScope(list: string, orgId: string, filters: Record<string, u
 const toBase64Url = (text: string) => btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 const fromBase64Url = (text: string) => atob(text.replace(/-/g, "+").replace(/_/g, "/"));
 
-function encodeCursor(scope: string, page: number, total: number, after: Keyset): string {
-  return toBase64Url(JSON.stringify([CURSOR_VERSION, scope, page, total, ...after]));
+function encodeCursor(scope: string, page: number, total: number, exact: boolean, after: Keyset): string {
+  return toBase64Url(JSON.stringify([CURSOR_VERSION, scope, page, total, exact ? 1 : 0, ...after]));
 }
 
 const badCursor = (message: string) => validationError([{ field: "cursor", message }]);
@@ -147,9 +172,14 @@ function decodeCursor(cursor: string, scope: string, shape: KeysetShape) {
   } catch {
     throw badCursor("Not a cursor this API made; pass a page's nextCursor as it was answered");
   }
-  const [version, madeFor, page, total, ...after] = Array.isArray(parsed) ? (parsed as unknown[]) : [];
+  const fields = Array.isArray(parsed) ? (parsed as unknown[]) : [];
+  const version = fields[0];
+  const [madeFor, page, total] = fields.slice(1, 4);
+  const exact = version === 1 ? 1 : fields[4];
+  const after = fields.slice(version === 1 ? 4 : 5);
   const wellFormed =
-    version === CURSOR_VERSION &&
+    (version === 1 || version === CURSOR_VERSION) &&
+    (exact === 0 || exact === 1) &&
     typeof madeFor === "string" &&
     isCount(page, 2) &&
     page <= 999_999_999 &&
@@ -164,7 +194,7 @@ function decodeCursor(cursor: string, scope: string, shape: KeysetShape) {
   if (madeFor !== scope) {
     throw badCursor("This cursor was made for another list, filters or sort; repeat the request it came from with only the cursor added");
   }
-  return { page, total, after: after as Keyset };
+  return { page, total, exact: exact === 1, after: after as Keyset };
 }
 
 /**
@@ -177,25 +207,33 @@ export function resolvePaging(query: PageQuery, scope: string, shape: KeysetShap
   if (query.cursor !== undefined) {
     if (query.page !== undefined) throw badCursor("Give either cursor or page, not both");
     const c = decodeCursor(query.cursor, scope, shape);
-    return { page: c.page, pageSize, offset: 0, limit: pageSize + 1, after: c.after, carriedTotal: c.total, scope };
+    return { page: c.page, pageSize, offset: 0, limit: pageSize + 1, after: c.after, carriedTotal: c.total, carriedExact: c.exact, scope };
   }
   const page = query.page ?? 1;
-  return { page, pageSize, offset: (page - 1) * pageSize, limit: pageSize + 1, after: null, carriedTotal: null, scope };
+  return { page, pageSize, offset: (page - 1) * pageSize, limit: pageSize + 1, after: null, carriedTotal: null, carriedExact: true, scope };
 }
 
 /**
  * The page's items and envelope from the rows read with `paging.limit` (one more than the page). `counted`
- * is the total counted for this request, or null on a cursor page (the cursor's total is used; it never
- * answers fewer items than the walk has already seen).
+ * is the count of this request ({@link cappedCount}: at most `TOTAL_CAP + 1`), or null on a cursor page (the
+ * cursor's total is used; it never answers fewer items than the walk has already seen).
  */
 export function pageOf<T>(paging: Paging, rows: T[], counted: number | null, keysetOf: (row: T) => Keyset) {
   const hasMore = rows.length > paging.pageSize;
   const items = hasMore ? rows.slice(0, paging.pageSize) : rows;
   const seen = (paging.page - 1) * paging.pageSize + items.length + (hasMore ? 1 : 0);
-  const total = counted ?? Math.max(paging.carriedTotal ?? 0, seen);
+  let total: number;
+  let totalExact: boolean;
+  if (counted !== null) {
+    totalExact = counted <= TOTAL_CAP;
+    total = totalExact ? counted : TOTAL_CAP;
+  } else {
+    totalExact = paging.carriedExact;
+    total = Math.max(paging.carriedTotal ?? 0, seen);
+  }
   const last = items[items.length - 1];
-  const nextCursor = hasMore && last !== undefined ? encodeCursor(paging.scope, paging.page + 1, total, keysetOf(last)) : null;
-  return { items, info: { page: paging.page, pageSize: paging.pageSize, total, hasMore, nextCursor } };
+  const nextCursor = hasMore && last !== undefined ? encodeCursor(paging.scope, paging.page + 1, total, totalExact, keysetOf(last)) : null;
+  return { items, info: { page: paging.page, pageSize: paging.pageSize, total, totalExact, hasMore, nextCursor } };
 }
 
 /** The `page`, `pageSize`, `total`, `hasMore` and `nextCursor` fields of a list response schema. */
@@ -204,8 +242,12 @@ export const PageInfoFields = {
   pageSize: z.number().int().min(1).max(MAX_PAGE_SIZE).openapi({ example: DEFAULT_PAGE_SIZE }),
   total: z.number().int().min(0).openapi({
     description:
-      "Items matching the filters, over all pages: counted when the request has no `cursor`; a cursor page answers the total counted on the first page of its walk (items added since are not counted).",
+      "Items matching the filters, over all pages, counted up to 10,000: exact when `totalExact` is true; beyond that it answers 10,000 and `totalExact` is false (page through with `hasMore` / `nextCursor`). Counted when the request has no `cursor`; a cursor page answers the total counted on the first page of its walk (items added since are not counted).",
     example: 137,
+  }),
+  totalExact: z.boolean().openapi({
+    description: "True when `total` is the exact number of matches; false when there are more than 10,000 and `total` is that cap.",
+    example: true,
   }),
   hasMore: z.boolean().openapi({ description: "True when a later page has items." }),
   nextCursor: z.string().nullable().openapi({
@@ -225,15 +267,17 @@ export const LINK_HEADER = {
 /**
  * The RFC 8288 `Link` header value for a page of `total` items, or null when there is no next or
  * previous page. Links are absolute and keep every other query parameter of `requestUrl`. A page past
- * the end links back to the last page that has items. When the request paged with `cursor`, `next` carries
+ * the end links back to the last page that has items. With a capped total (`totalExact: false`) the end is
+ * unknown: `next` follows `hasMore` and `prev` is simply the page before. When the request paged with `cursor`, `next` carries
  * the page's `nextCursor` and `prev` a page number (keyset pages only walk forward).
  *
  * @example
  * pageLinks("https://acme.armature.app/api/armature/v1/runs?status=fail&page=2", { page: 2, pageSize: 25 }, 60)
  * // '<https://…/runs?status=fail&page=3>; rel="next", <https://…/runs?status=fail&page=1>; rel="prev"'
  */
-export function pageLinks(requestUrl: string, { page, pageSize, nextCursor }: PageRequest, total: number): string | null {
-  const lastPage = Math.max(1, Math.ceil(total / pageSize));
+export function pageLinks(requestUrl: string, { page, pageSize, nextCursor, hasMore, totalExact }: PageRequest, total: number): string | null {
+  // A capped total does not say where the list ends: no clamping to it, and `next` follows `hasMore`.
+  const lastPage = totalExact === false ? Number.POSITIVE_INFINITY : Math.max(1, Math.ceil(total / pageSize));
   const byCursor = new URL(requestUrl).searchParams.has("cursor");
   const links: string[] = [];
   const at = (n: number) => {
@@ -248,7 +292,7 @@ export function pageLinks(requestUrl: string, { page, pageSize, nextCursor }: Pa
       url.searchParams.set("cursor", nextCursor);
       links.push(`<${url.toString()}>; rel="next"`);
     }
-  } else if (page * pageSize < total) links.push(`<${at(page + 1)}>; rel="next"`);
+  } else if ((totalExact !== false && page * pageSize < total) || (totalExact === false && hasMore === true)) links.push(`<${at(page + 1)}>; rel="next"`);
   if (page > 1) links.push(`<${at(Math.min(page - 1, lastPage))}>; rel="prev"`);
   return links.length > 0 ? links.join(", ") : null;
 }

@@ -2,6 +2,7 @@ import type { CallToolResult } from "@modelcontextprotocol/server";
 import type { OperationContext } from "../context";
 import { unexpectedError } from "../lib/error-handler";
 import { ApiError } from "../lib/errors";
+import { jsonTextOf } from "../lib/json-text";
 import { asJsonValue } from "../lib/json-value";
 import { checkAccess, executeOperation } from "../operations/operation";
 import { renderError, renderOutput } from "./render";
@@ -23,7 +24,10 @@ export async function callTool(tool: Tool, ctx: OperationContext, args: Record<s
     // Before validation: a caller without access learns nothing about the input.
     checkAccess(tool.op, ctx.principal);
     const input = parseArguments(tool.op, args);
-    output = asJsonValue(await executeOperation(tool.op, ctx, input as never));
+    const answer = await executeOperation(tool.op, ctx, input as never);
+    // A list page SQLite already serialized (src/lib/json-text.ts): its text parsed once, not re-serialized first.
+    const text = jsonTextOf(answer);
+    output = text !== undefined ? (JSON.parse(text) as unknown) : asJsonValue(answer);
     result = { content: [{ type: "text", text: renderOutput(output) }], structuredContent: output as Record<string, unknown> };
   } catch (err) {
     const error = err instanceof ApiError ? err : unexpectedError(err, ctx.log, ctx.requestId, { tool: tool.name });

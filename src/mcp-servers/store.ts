@@ -1,9 +1,10 @@
-import { and, asc, count, eq, gt, gte, inArray, or, type SQL } from "drizzle-orm";
-import type { Database } from "../db/client";
+import { and, asc, eq, gt, gte, or, sql, type SQL } from "drizzle-orm";
+import { preparedPerClient, type Database } from "../db/client";
 import { mcpAuthProfiles, mcpServers } from "../db/schema";
 import { isUniqueViolation } from "../lib/d1";
 import { ApiError } from "../lib/errors";
-import { listScope, pageOf, resolvePaging, type PageQuery } from "../lib/pagination";
+import { jsonArray, preSerializedList } from "../lib/json-text";
+import { cappedCount, listScope, pageOf, resolvePaging, type PageQuery } from "../lib/pagination";
 import { sealSecret, secretHint } from "../lib/secret-box";
 import type { CreateMcpServerInput, McpServerView } from "./schemas";
 
@@ -35,57 +36,106 @@ function toView(server: ServerRow, profiles: ProfileRow[]): McpServerView {
 
 const profileOrder = [asc(mcpAuthProfiles.createdAt), asc(mcpAuthProfiles.name)];
 
+const ISO = (column: string) => `strftime('%Y-%m-%dT%H:%M:%fZ', ${column} / 1000.0, 'unixepoch')`;
+const S = (name: string) => `"mcp_servers"."${name}"`;
+const P = (name: string) => `"p"."${name}"`;
+
 /**
- * One page of the organization's sources, oldest first, with their auth profiles, in one D1 batch: by page
- * number (OFFSET, counted) or after a cursor (keyset on created_at then id, total carried).
+ * A source as SQLite writes it: the same fields, in the same order, as `toView`, its auth profiles (never their
+ * secrets) in `profileOrder` from a correlated subquery on mcp_auth_profiles_server_idx.
+ */
+const SERVER_JSON = `json_object(
+  'id', ${S("id")},
+  'name', ${S("name")},
+  'url', ${S("url")},
+  'transport', ${S("transport")},
+  'description', ${S("description")},
+  'defaultMcpAuthProfileId', ${S("default_auth_profile_id")},
+  'authProfiles', json((SELECT json_group_array(json_object(
+      'id', ${P("id")}, 'name', ${P("name")}, 'type', ${P("type")}, 'headerName', ${P("header_name")},
+      'secretHint', ${P("secret_hint")}, 'createdAt', ${ISO(P("created_at"))}
+    ) ORDER BY ${P("created_at")}, ${P("name")})
+    FROM "mcp_auth_profiles" AS "p" WHERE ${P("org_id")} = ${S("org_id")} AND ${P("mcp_server_id")} = ${S("id")})),
+  'createdAt', ${ISO(S("created_at"))},
+  'updatedAt', ${ISO(S("updated_at"))}
+)`.replace(/\s*\n\s*/g, " ");
+
+type ServerListRow = [json: string, createdAt: number, id: string, total: number | null];
+
+const inOrgPlaceholder = () => eq(mcpServers.orgId, sql.placeholder("orgId"));
+
+/** The list's first or page-numbered page, with its capped count; prepared once per client. */
+const serversPage = preparedPerClient((db) =>
+  db
+    .select({
+      json: sql.raw(SERVER_JSON),
+      createdAt: mcpServers.createdAt,
+      id: mcpServers.id,
+      total: cappedCount(sql`${mcpServers}`, inOrgPlaceholder()),
+    })
+    .from(mcpServers)
+    .where(inOrgPlaceholder())
+    .orderBy(asc(mcpServers.createdAt), asc(mcpServers.id))
+    .limit(sql.placeholder("limit"))
+    .offset(sql.placeholder("offset"))
+    .prepare(),
+);
+
+/** A cursor page: after (created_at, id); the lone lower bound lets the index range search start at the cursor. */
+const serversAfter = preparedPerClient((db) => {
+  const at = sql.placeholder("at");
+  const id = sql.placeholder("id");
+  return db
+    .select({ json: sql.raw(SERVER_JSON), createdAt: mcpServers.createdAt, id: mcpServers.id, total: sql.raw("NULL") })
+    .from(mcpServers)
+    .where(and(inOrgPlaceholder(), gte(mcpServers.createdAt, at), or(gt(mcpServers.createdAt, at), and(eq(mcpServers.createdAt, at), gt(mcpServers.id, id)))))
+    .orderBy(asc(mcpServers.createdAt), asc(mcpServers.id))
+    .limit(sql.placeholder("limit"))
+    .prepare();
+});
+
+/**
+ * One page of the organization's sources, oldest first, with their auth profiles, in one statement: by page
+ * number (OFFSET, counted up to `TOTAL_CAP`) or after a cursor (keyset on created_at then id, total carried).
+ * SQLite writes each source's JSON (profiles included) and the count is a scalar subquery; the answer carries
+ * its JSON text (src/lib/json-text.ts).
  */
 export async function listMcpServers(db: Database, orgId: string, query: PageQuery) {
   const paging = resolvePaging(query, listScope("mcp-servers", orgId, {}), ["number", "string"]);
-  const inOrg = eq(mcpServers.orgId, orgId);
-  let where: SQL = inOrg;
+  const counting = paging.carriedTotal === null;
+  let rows: ServerListRow[];
   if (paging.after) {
-    const [ms, id] = paging.after as [number, string];
-    const at = new Date(ms);
-    // The lone lower bound lets the index range search start at the cursor.
-    where = and(inOrg, gte(mcpServers.createdAt, at), or(gt(mcpServers.createdAt, at), and(eq(mcpServers.createdAt, at), gt(mcpServers.id, id))))!;
-  }
-  const page = db.select().from(mcpServers).where(where).orderBy(asc(mcpServers.createdAt), asc(mcpServers.id)).limit(paging.limit).offset(paging.offset);
-  // The profiles of exactly the page's sources (the extra row's too, dropped with it).
-  const pageIds = db.select({ id: mcpServers.id }).from(mcpServers).where(where).orderBy(asc(mcpServers.createdAt), asc(mcpServers.id)).limit(paging.limit).offset(paging.offset);
-  const profiles = db
-    .select()
-    .from(mcpAuthProfiles)
-    .where(and(eq(mcpAuthProfiles.orgId, orgId), inArray(mcpAuthProfiles.mcpServerId, pageIds)))
-    .orderBy(...profileOrder);
-  let servers: ServerRow[];
-  let profileRows: ProfileRow[];
-  let counted: number | null = null;
-  if (paging.carriedTotal === null) {
-    const [s, p, totals] = await db.batch([page, profiles, db.select({ total: count() }).from(mcpServers).where(inOrg)]);
-    [servers, profileRows, counted] = [s, p, totals[0]?.total ?? 0];
+    const [at, id] = paging.after as [number, string];
+    rows = (await serversAfter(db).values({ orgId, at, id, limit: paging.limit })) as ServerListRow[];
   } else {
-    [servers, profileRows] = await db.batch([page, profiles]);
+    rows = (await serversPage(db).values({ orgId, limit: paging.limit, offset: paging.offset })) as ServerListRow[];
   }
-  const { items, info } = pageOf(paging, servers, counted, (s) => [s.createdAt.getTime(), s.id]);
-  return { mcpServers: items.map((s) => toView(s, profileRows)), ...info };
+  let counted: number | null = null;
+  if (counting) {
+    // An empty page has no row to carry the count: count on its own.
+    counted = rows[0]?.[3] ?? (await db.values<[number]>(sql`select ${cappedCount(sql`${mcpServers}`, eq(mcpServers.orgId, orgId))}`))[0]?.[0] ?? 0;
+  }
+  const { items, info } = pageOf(paging, rows, counted, (r) => [r[1], r[2]]);
+  return preSerializedList<"mcpServers", McpServerView, typeof info>("mcpServers", jsonArray(items.map((r) => r[0])), info);
 }
 
-/** The source, or a 404 when it does not exist in this organization: one D1 batch with its profiles. */
+/** One source with its profiles as SQLite writes it (SERVER_JSON), prepared once per client: the point read. */
+const serverInOrg = preparedPerClient((db) =>
+  db
+    .select({ json: sql.raw(SERVER_JSON) })
+    .from(mcpServers)
+    .where(and(inOrgPlaceholder(), eq(mcpServers.id, sql.placeholder("id"))))
+    .prepare(),
+);
+
+/**
+ * The source, or a 404 when it does not exist in this organization: one prepared statement, its profiles from
+ * SERVER_JSON's subquery (the list's JSON, so both answers agree by construction).
+ */
 export async function getMcpServer(db: Database, orgId: string, id: string): Promise<McpServerView> {
-  const [found, profiles] = await db.batch([
-    db
-      .select()
-      .from(mcpServers)
-      .where(and(eq(mcpServers.orgId, orgId), eq(mcpServers.id, id))),
-    db
-      .select()
-      .from(mcpAuthProfiles)
-      .where(and(eq(mcpAuthProfiles.orgId, orgId), eq(mcpAuthProfiles.mcpServerId, id)))
-      .orderBy(...profileOrder),
-  ]);
-  const server = found[0];
-  if (!server) throw new ApiError("not_found", "MCP source not found");
-  return toView(server, profiles);
+  const [row] = (await serverInOrg(db).values({ orgId, id })) as Array<[string]>;
+  if (!row) throw new ApiError("not_found", "MCP source not found");
+  return JSON.parse(row[0]) as McpServerView;
 }
 
 /** Registers a source and its auth profiles in one batch; secrets are sealed before they reach D1. */

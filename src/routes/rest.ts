@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import { createMiddleware } from "hono/factory";
+import type { Context, MiddlewareHandler } from "hono";
 import type { OperationContext } from "../context";
 import type { ApiApp, AppEnv } from "../env";
 import { validationError } from "../lib/errors";
 import { checkJsonBody } from "../lib/json-body";
+import { jsonTextOf } from "../lib/json-text";
 import { errorResponses, json } from "../lib/openapi";
 import { LINK_HEADER, pageLinks, type PageRequest } from "../lib/pagination";
 import { withRateLimitDocs } from "../lib/rate-limit";
@@ -37,7 +37,8 @@ export interface RestBinding {
 
 /** The caller's context; authentication has run, so the principal is there. */
 export function operationContext(c: Context<AppEnv>): OperationContext {
-  return { ...c.var.app, principal: c.var.principal, requestId: c.var.requestId };
+  // c.get, not c.var: hono builds a new object of every variable on each c.var read.
+  return { ...c.get("app"), principal: c.get("principal"), requestId: c.get("requestId") };
 }
 
 function routeOf(b: RestBinding) {
@@ -81,11 +82,14 @@ function routeOf(b: RestBinding) {
   });
 }
 
-const accessCheck = (op: Operation) =>
-  createMiddleware<AppEnv>(async (c, next) => {
-    checkAccess(op, c.var.principal);
-    await next();
-  });
+// Not async: a refusal throws before next(), which hono's compose turns into the error answer alike.
+const accessCheck = (op: Operation): MiddlewareHandler<AppEnv> => (c, next) => {
+  checkAccess(op, c.get("principal"));
+  return next();
+};
+
+/** What the route's validator produced for `target` (param, query, json, header). */
+const validated = (c: Context<AppEnv>, target: string) => c.req.valid(target as never) as Record<string, unknown> | undefined;
 
 /** Serves `b.op` on `api`: validation by the route contract, then executeOperation, then the answer. */
 export function registerRest(api: ApiApp, b: RestBinding) {
@@ -93,13 +97,12 @@ export function registerRest(api: ApiApp, b: RestBinding) {
   const prefix = (top: string) => `${locations.get(top) ?? (b.op.input.body ? "body" : "query")}.`;
   const route = withRateLimitDocs(routeOf(b)) as ReturnType<typeof routeOf>;
   api.openapi(route, async (c) => {
-    const valid = (target: string) => c.req.valid(target as never) as Record<string, unknown> | undefined;
     const input: Record<string, unknown> = {
-      ...(b.op.input.path ? valid("param") : {}),
-      ...(b.op.input.query ? valid("query") : {}),
-      ...(b.op.input.body ? (valid("json") ?? {}) : {}),
+      ...(b.op.input.path ? validated(c, "param") : {}),
+      ...(b.op.input.query ? validated(c, "query") : {}),
+      ...(b.op.input.body ? (validated(c, "json") ?? {}) : {}),
     };
-    for (const h of b.headerFields ?? []) foldHeader(input, h, valid("header")?.[h.header]);
+    for (const h of b.headerFields ?? []) foldHeader(input, h, validated(c, "header")?.[h.header]);
     let output: unknown;
     try {
       output = await executeOperation(b.op, operationContext(c), input as never);
@@ -111,7 +114,10 @@ export function registerRest(api: ApiApp, b: RestBinding) {
       const link = pageLinks(c.req.url, page, page.total);
       if (link) c.header("link", link);
     }
-    for (const [name, value] of Object.entries(b.responseHeaders?.from(output) ?? {})) c.header(name, value);
+    if (b.responseHeaders) for (const [name, value] of Object.entries(b.responseHeaders.from(output))) c.header(name, value);
+    // A list page SQLite already serialized (src/lib/json-text.ts) is sent as it is, with c.json's content type.
+    const text = jsonTextOf(output);
+    if (text !== undefined) return c.body(text, b.status, { "content-type": "application/json" }) as never;
     return c.json(output as object, b.status) as never;
   });
 }

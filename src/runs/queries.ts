@@ -1,8 +1,9 @@
-import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, or, sql, type Column, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, or, sql, type Column, type SQL } from "drizzle-orm";
 import { preparedPerClient, type Database } from "../db/client";
 import { runEvaluations, runs, runToolCalls, runTraces } from "../db/schema";
 import { ApiError } from "../lib/errors";
-import { listScope, pageOf, resolvePaging, type Keyset, type KeysetShape } from "../lib/pagination";
+import { jsonArray, preSerializedList } from "../lib/json-text";
+import { cappedCount, listScope, pageOf, resolvePaging, type Keyset, type KeysetShape } from "../lib/pagination";
 import { redactText, redactValue } from "../lib/redaction";
 import { parseStored, StoredCriterionResult, StoredSpan } from "./records";
 import { isTerminal } from "./status";
@@ -21,7 +22,7 @@ type RunRow = typeof runs.$inferSelect;
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 /** The one redaction of a run's free-text fields (reason, error), for every answer that carries them. */
-const redactNullable = (s: string | null) => (s === null ? null : redactText(s));
+const redactNullable = (s: string | null) => (s === null ? null : redactedOnce(s));
 
 /** The columns a list item needs: everything but the evaluator output. */
 const summaryColumns = {
@@ -153,15 +154,6 @@ function runKeysetShape(sort: string): KeysetShape {
   return [key === "status" ? "string" : "number?", "number", "string"];
 }
 
-/** A run's position in the order of `sort`, for the cursor of the page that ends with it. */
-function runKeyset(sort: string, row: SummaryRow): Keyset {
-  const key = sort.replace(/^-/, "") as RunSortKey;
-  const tail = [row.createdAt.getTime(), row.id];
-  if (key === "createdAt") return tail;
-  const value = row[key];
-  return [value instanceof Date ? value.getTime() : value, ...tail];
-}
-
 /**
  * The runs strictly after `after` in the order of `runOrder(sort)`. A NULL key sorts last in both
  * directions; the created_at bound of the default sort is also given on its own, so the index range
@@ -188,33 +180,207 @@ export function runsAfter(sort: string, after: Keyset): SQL {
   return key === "status" ? or(beyond, and(eq(column, v), tie))! : or(beyond, and(eq(column, v), tie), isNull(column))!;
 }
 
+/** `"runs"."<column>"`: the JSON below is written out once rather than built by drizzle per request. */
+const col = (name: string) => `"runs"."${name}"`;
+
+/** The ISO 8601 text of a millisecond timestamp column, exactly as Date#toISOString writes it; NULL for NULL. */
+export const sqlIso = (column: string) => `strftime('%Y-%m-%dT%H:%M:%fZ', ${column} / 1000.0, 'unixepoch')`;
+
+/**
+ * A run's summary as SQLite writes it: the same fields, in the same order, as {@link toRunSummary}, with
+ * `reason` and `error` not yet redacted (listRuns redacts them in JS, see {@link redactedSummaryJson}).
+ */
+const RUN_SUMMARY_JSON = `json_object(
+  'id', ${col("id")},
+  'workflow', json_object('id', ${col("workflow_id")}, 'name', ${col("workflow_name")}),
+  'workflowVersion', json_object('id', ${col("workflow_version_id")}, 'version', ${col("workflow_version")}),
+  'status', ${col("status")},
+  'classification', ${col("classification")},
+  'trigger', ${col("trigger")},
+  'reason', ${col("reason")},
+  'modelId', ${col("model_id")},
+  'skillMode', ${col("skill_mode")},
+  'skillVersionId', ${col("skill_version_id")},
+  'baselineRunId', ${col("baseline_run_id")},
+  'createdAt', ${sqlIso(col("created_at"))},
+  'enqueuedAt', ${sqlIso(col("enqueued_at"))},
+  'startedAt', ${sqlIso(col("started_at"))},
+  'finishedAt', ${sqlIso(col("finished_at"))},
+  'durationMs', ${col("duration_ms")},
+  'cost', json_object('usd', ${col("cost_usd")}, 'inputTokens', ${col("input_tokens")}, 'outputTokens', ${col("output_tokens")}),
+  'error', ${col("error")},
+  'mcp', CASE WHEN ${col("mcp_protocol_version")} <> '' AND ${col("mcp_protocol_era")} <> ''
+    THEN json_object('protocolVersion', ${col("mcp_protocol_version")}, 'era', ${col("mcp_protocol_era")}) END,
+  'skillDigest', ${col("skill_digest")},
+  'attempt', ${col("attempt")},
+  'retryOfRunId', ${col("retry_of_run_id")}
+)`.replace(/\s*\n\s*/g, " ");
+
+/** The sort key's column as the keyset stores it (timestamps in ms, as stored). */
+const KEYSET_COLUMNS: Record<RunSortKey, string> = {
+  createdAt: "created_at",
+  startedAt: "started_at",
+  finishedAt: "finished_at",
+  durationMs: "duration_ms",
+  costUsd: "cost_usd",
+  status: "status",
+};
+
+/** Texts up to this length are remembered by {@link redactedOnce}; at most `REDACTED_MEMO_SIZE` of them. */
+const REDACTED_MEMO_CHARS = 1_000;
+const REDACTED_MEMO_SIZE = 1_000;
+const redactedMemo = new Map<string, string>();
+
+/**
+ * redactText (a pure function) remembered per isolate for short texts: a list of 100 runs repeats the same
+ * few reasons and errors ("Required criterion failed: …"), and scanning them again on every page was a
+ * quarter of `GET /runs`' own CPU (docs/benchmarks.md). Bounded (oldest entry dropped first), a few MB at most.
+ */
+function redactedOnce(text: string): string {
+  if (text.length > REDACTED_MEMO_CHARS) return redactText(text);
+  let out = redactedMemo.get(text);
+  if (out === undefined) {
+    out = redactText(text);
+    if (redactedMemo.size >= REDACTED_MEMO_SIZE) redactedMemo.delete(redactedMemo.keys().next().value!);
+    redactedMemo.set(text, out);
+  }
+  return out;
+}
+
+/**
+ * The row's JSON with `reason` and `error` redacted: as SQLite wrote it when neither holds anything to
+ * redact (the common case: no parse, no copy), else re-written with the redacted texts.
+ */
+export function redactedSummaryJson(json: string, reason: string | null, error: string | null): string {
+  const r = reason === null ? null : redactedOnce(reason);
+  const e = error === null ? null : redactedOnce(error);
+  if (r === reason && e === error) return json;
+  const view = JSON.parse(json) as RunSummaryView;
+  view.reason = r;
+  view.error = e;
+  return JSON.stringify(view);
+}
+
+/** One row of listRuns' statement: the summary's JSON, reason, error, the keyset values, the capped count. */
+type ListRow = [json: string, reason: string | null, error: string | null, createdAt: number, id: string, key: string | number | null, total: number | null];
+
 /**
  * One page of the organization's runs matching `query`. Page numbers read with OFFSET and count the
- * matches; a cursor page reads after the cursor's keyset and answers the total its walk counted first.
+ * matches (capped: `TOTAL_CAP`); a cursor page reads after the cursor's keyset and answers the total its walk
+ * counted first. One statement: SQLite writes each run's JSON, and the count is an uncorrelated scalar
+ * subquery of the same statement. The answer carries its JSON text (src/lib/json-text.ts).
  */
 export async function listRuns(db: Database, orgId: string, query: ListRunsInput, now = new Date()) {
   const { page: _page, pageSize: _pageSize, cursor: _cursor, ...filters } = query;
   const scope = listScope("runs", orgId, { ...filters, search: filters.search?.trim() });
   const paging = resolvePaging(query, scope, runKeysetShape(query.sort));
+  const key = query.sort.replace(/^-/, "") as RunSortKey;
+  const counting = paging.carriedTotal === null;
+  const statement = listRunsStatement(db, orgId, query, now, paging, key, counting);
+  const rows = (await db.$client.prepare(statement.sql).bind(...statement.params).raw()) as ListRow[];
+  let counted: number | null = null;
+  if (counting) {
+    // An empty page has no row to carry the count: count on its own (an empty list, or a page past the end).
+    const where = runFilter(orgId, query, now);
+    counted = rows[0]?.[6] ?? (await db.values<[number]>(sql`select ${cappedCount(sql`${runs}`, where)}`))[0]?.[0] ?? 0;
+  }
+  const { items, info } = pageOf(paging, rows, counted, (row) => (key === "createdAt" ? [row[3], row[4]] : [row[5], row[3], row[4]]));
+  return preSerializedList<"runs", RunSummaryView, typeof info>("runs", jsonArray(items.map((r) => redactedSummaryJson(r[0], r[1], r[2]))), info);
+}
+
+/**
+ * The SQL text of listRuns' statement per shape (sort, cursor, counted, which filters, how many statuses and
+ * classifications), as drizzle rendered it the first time; null for a shape whose parameters
+ * {@link listRunsParams} did not reproduce (drizzle then renders it every time).
+ */
+const listRunsSql = new Map<string, string | null>();
+
+/**
+ * listRuns' statement: rendered by drizzle (runFilter, runsAfter, runOrder: the query the plan tests check)
+ * the first time a shape is seen, then only its parameters are computed, saving drizzle's query building on
+ * every request. Self-checking: a shape is reused only when {@link listRunsParams} gave exactly drizzle's
+ * parameters the first time.
+ */
+function listRunsStatement(
+  db: Database,
+  orgId: string,
+  query: ListRunsInput,
+  now: Date,
+  paging: ReturnType<typeof resolvePaging>,
+  key: RunSortKey,
+  counting: boolean,
+): { sql: string; params: unknown[] } {
+  const term = query.search?.trim();
+  const after = paging.after;
+  const shape = [
+    query.sort,
+    counting ? 1 : 0,
+    after ? (key !== "createdAt" && after[0] === null ? "null" : "after") : "-",
+    query.workflowId ? 1 : 0,
+    query.status?.length ?? 0,
+    query.classification?.length ?? 0,
+    term ? 1 : 0,
+    // drizzle leaves out `offset 0`.
+    paging.offset > 0 ? 1 : 0,
+  ].join("|");
+  const cached = listRunsSql.get(shape);
+  if (cached) return { sql: cached, params: listRunsParams(orgId, query, now, paging, key, counting) };
   const where = runFilter(orgId, query, now);
-  const pageQuery = db
-    .select(summaryColumns)
+  const built = db
+    .select({
+      json: sql.raw(RUN_SUMMARY_JSON),
+      reason: runs.reason,
+      error: runs.error,
+      createdAt: runs.createdAt,
+      id: runs.id,
+      key: sql.raw(key === "createdAt" ? "NULL" : col(KEYSET_COLUMNS[key])),
+      total: counting ? cappedCount(sql`${runs}`, where) : sql.raw("NULL"),
+    })
     .from(runs)
-    .where(paging.after ? and(where, runsAfter(query.sort, paging.after)) : where)
+    .where(after ? and(where, runsAfter(query.sort, after)) : where)
     .orderBy(...runOrder(query.sort))
     .limit(paging.limit)
-    .offset(paging.offset);
-  let rows: SummaryRow[];
-  let counted: number | null = null;
-  if (paging.carriedTotal === null) {
-    const [found, totals] = await db.batch([pageQuery, db.select({ total: count() }).from(runs).where(where)]);
-    rows = found;
-    counted = totals[0]?.total ?? 0;
-  } else {
-    rows = await pageQuery.all();
+    .offset(paging.offset)
+    .toSQL();
+  if (cached === undefined) {
+    const mine = listRunsParams(orgId, query, now, paging, key, counting);
+    const same = mine.length === built.params.length && mine.every((v, i) => Object.is(v, built.params[i]));
+    listRunsSql.set(shape, same ? built.sql : null);
   }
-  const { items, info } = pageOf(paging, rows, counted, (row) => runKeyset(query.sort, row));
-  return { runs: items.map(toRunSummary), ...info };
+  return built;
+}
+
+/** The shapes whose statement is rendered by drizzle on every request (expected: none; for the tests). */
+export function listRunsShapesNotReused(): string[] {
+  return [...listRunsSql].filter(([, text]) => text === null).map(([shape]) => shape);
+}
+
+/** The parameters of listRuns' statement in drizzle's order: [count's filter], filter, [cursor bound], limit, [offset]. */
+function listRunsParams(orgId: string, query: ListRunsInput, now: Date, paging: ReturnType<typeof resolvePaging>, key: RunSortKey, counting: boolean): unknown[] {
+  const filter: unknown[] = [orgId, now.getTime() - RUN_RANGES[query.range]];
+  if (query.workflowId) filter.push(query.workflowId);
+  if (query.status) filter.push(...query.status);
+  if (query.classification) filter.push(...query.classification);
+  const term = query.search?.trim();
+  if (term) {
+    const needle = asciiLower(term);
+    filter.push(needle, needle, needle, needle);
+  }
+  const params = counting ? [...filter, ...filter] : filter;
+  const after = paging.after;
+  if (after) {
+    if (key === "createdAt") {
+      const [ms, id] = after as [number, string];
+      params.push(ms, ms, ms, id);
+    } else {
+      const [value, ms, id] = after as [string | number | null, number, string];
+      if (value === null) params.push(ms, ms, id);
+      else params.push(value, value, ms, ms, id);
+    }
+  }
+  params.push(paging.limit);
+  if (paging.offset > 0) params.push(paging.offset);
+  return params;
 }
 
 const notFound = () => new ApiError("not_found", "Run not found");

@@ -1,8 +1,9 @@
-import { and, asc, count, eq, gt, gte, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, gte, isNull, or, sql, type SQL } from "drizzle-orm";
 import { preparedPerClient, type Database } from "../db/client";
 import { workflows, workflowVersions } from "../db/schema";
 import { ApiError, validationError } from "../lib/errors";
-import { listScope, pageOf, resolvePaging, type PageQuery } from "../lib/pagination";
+import { jsonArray, preSerializedList } from "../lib/json-text";
+import { cappedCount, listScope, pageOf, resolvePaging, type PageQuery } from "../lib/pagination";
 import { SLUG_PATTERN, type WorkflowConfig, type WorkflowView } from "./schemas";
 import { nextDueAt } from "./schedule";
 
@@ -88,9 +89,82 @@ function categoriesOf(query: { category?: string; categorySlug?: string }): stri
   return [...new Set(slugs)];
 }
 
+const ISO = (column: string) => `strftime('%Y-%m-%dT%H:%M:%fZ', ${column} / 1000.0, 'unixepoch')`;
+const W = (name: string) => `"workflows"."${name}"`;
+const V = (name: string) => `"workflow_versions"."${name}"`;
+/** A field of the version's stored config, as JSON (a missing one is null). */
+const CONFIG = (field: string) => `${V("config")} -> '$.${field}'`;
+
+/** A workflow as SQLite writes it: the same fields, in the same order, as {@link toWorkflowView}. */
+const WORKFLOW_JSON = `json_object(
+  'id', ${W("id")},
+  'name', ${W("name")},
+  'description', ${CONFIG("description")},
+  'categorySlug', ${W("category_slug")},
+  'mcpServerId', ${CONFIG("mcpServerId")},
+  'defaultMcpAuthProfileId', ${CONFIG("defaultMcpAuthProfileId")},
+  'testerPrompt', ${CONFIG("testerPrompt")},
+  'testerTargets', ${CONFIG("testerTargets")},
+  'criteria', ${CONFIG("criteria")},
+  'schedule', CASE WHEN json_type(${V("config")}, '$.schedule') = 'object' THEN json_set(${CONFIG("schedule")}, '$.nextRunAt',
+    CASE WHEN ${W("schedule_enabled")} AND ${W("next_due_at")} IS NOT NULL THEN ${ISO(W("next_due_at"))} END) END,
+  'limits', ${CONFIG("limits")},
+  'retryPolicy', ${CONFIG("retryPolicy")},
+  'toolPolicy', ${CONFIG("toolPolicy")},
+  'metadata', ${CONFIG("metadata")},
+  'currentVersion', json_object('id', ${V("id")}, 'version', ${V("version")}, 'createdAt', ${ISO(V("created_at"))}),
+  'archived', json(CASE WHEN ${W("archived_at")} IS NULL THEN 'false' ELSE 'true' END),
+  'archivedAt', ${ISO(W("archived_at"))},
+  'createdAt', ${ISO(W("created_at"))},
+  'updatedAt', ${ISO(W("updated_at"))}
+)`.replace(/\s*\n\s*/g, " ");
+
+type WorkflowListRow = [json: string, createdAt: number, id: string, total: number | null];
+
+/**
+ * The organization's active workflows, in any of `categories` (a JSON array of slugs: one bound parameter for
+ * the whole set) when not null. Values or placeholders.
+ */
+function activeWorkflows(orgId: unknown, categories: unknown): SQL {
+  const filters: SQL[] = [eq(workflows.orgId, orgId as string), isNull(workflows.archivedAt)];
+  if (categories !== null) filters.push(sql`${workflows.categorySlug} in (select value from json_each(${categories}))`);
+  return and(...filters)!;
+}
+
+/**
+ * The list's four statements, prepared once per client: [first or page-numbered page, the same in categories,
+ * cursor page, cursor page in categories]. Counted (capped) without a cursor; a cursor page reads after
+ * (created_at, id), the lone lower bound letting the index range search start at the cursor.
+ */
+const workflowPages = preparedPerClient((db) =>
+  ([false, true] as const).flatMap((byCursor) =>
+    ([false, true] as const).map((inCategories) => {
+      const where = activeWorkflows(sql.placeholder("orgId"), inCategories ? sql.placeholder("categories") : null);
+      const at = sql.placeholder("at");
+      const id = sql.placeholder("id");
+      const position = and(gte(workflows.createdAt, at), or(gt(workflows.createdAt, at), and(eq(workflows.createdAt, at), gt(workflows.id, id))));
+      const page = db
+        .select({
+          json: sql.raw(WORKFLOW_JSON),
+          createdAt: workflows.createdAt,
+          id: workflows.id,
+          total: byCursor ? sql.raw("NULL") : cappedCount(sql`${workflows}`, where),
+        })
+        .from(workflows)
+        .innerJoin(workflowVersions, eq(workflowVersions.id, workflows.currentVersionId))
+        .where(byCursor ? and(where, position) : where)
+        .orderBy(asc(workflows.createdAt), asc(workflows.id))
+        .limit(sql.placeholder("limit"));
+      return (byCursor ? page : page.offset(sql.placeholder("offset"))).prepare();
+    }),
+  ),
+);
+
 /**
  * One page of the organization's active workflows, oldest first, optionally in any of the named categories:
- * by page number (OFFSET, counted) or after a cursor (keyset on created_at then id, total carried).
+ * by page number (OFFSET, counted up to `TOTAL_CAP`) or after a cursor (keyset on created_at then id, total
+ * carried). One statement: SQLite writes each workflow's JSON and the count is a scalar subquery; the answer
+ * carries its JSON text (src/lib/json-text.ts).
  */
 export async function listWorkflows(
   db: Database,
@@ -99,31 +173,19 @@ export async function listWorkflows(
 ) {
   const categories = categoriesOf(query);
   const paging = resolvePaging(query, listScope("workflows", orgId, { categories }), ["number", "string"]);
-  const filters: SQL[] = [eq(workflows.orgId, orgId), isNull(workflows.archivedAt)];
-  if (categories.length) filters.push(inArray(workflows.categorySlug, categories));
-  const where = and(...filters)!;
-  let position: SQL | undefined;
-  if (paging.after) {
-    const [ms, id] = paging.after as [number, string];
-    const at = new Date(ms);
-    // The lone lower bound lets the index range search start at the cursor.
-    position = and(gte(workflows.createdAt, at), or(gt(workflows.createdAt, at), and(eq(workflows.createdAt, at), gt(workflows.id, id))));
+  const counting = paging.carriedTotal === null;
+  const values: Record<string, unknown> = { orgId, limit: paging.limit, offset: paging.offset };
+  if (categories.length) values.categories = JSON.stringify(categories);
+  if (paging.after) [values.at, values.id] = paging.after as [number, string];
+  const rows = (await workflowPages(db)[(paging.after ? 2 : 0) + (categories.length ? 1 : 0)]!.values(values)) as WorkflowListRow[];
+  let counted: number | null = null;
+  if (counting) {
+    // An empty page has no row to carry the count: count on its own.
+    const where = activeWorkflows(orgId, categories.length ? JSON.stringify(categories) : null);
+    counted = rows[0]?.[3] ?? (await db.values<[number]>(sql`select ${cappedCount(sql`${workflows}`, where)}`))[0]?.[0] ?? 0;
   }
-  // Not one db.batch: a batch maps rows by column name, and the join's two `id` columns would collide.
-  const [rows, totals] = await Promise.all([
-    db
-      .select({ workflow: workflows, version: workflowVersions })
-      .from(workflows)
-      .innerJoin(workflowVersions, eq(workflowVersions.id, workflows.currentVersionId))
-      .where(position ? and(where, position) : where)
-      .orderBy(asc(workflows.createdAt), asc(workflows.id))
-      .limit(paging.limit)
-      .offset(paging.offset)
-      .all(),
-    paging.carriedTotal === null ? db.select({ total: count() }).from(workflows).where(where).all() : null,
-  ]);
-  const { items, info } = pageOf(paging, rows, totals ? (totals[0]?.total ?? 0) : null, (r) => [r.workflow.createdAt.getTime(), r.workflow.id]);
-  return { workflows: items.map((r) => toWorkflowView(r)), ...info };
+  const { items, info } = pageOf(paging, rows, counted, (r) => [r[1], r[2]]);
+  return preSerializedList<"workflows", WorkflowView, typeof info>("workflows", jsonArray(items.map((r) => r[0])), info);
 }
 
 /** A workflow and its current version by id within an organization, prepared once per client (a hot point read). */

@@ -59,6 +59,7 @@ describe("GET /runs", () => {
       page: 1,
       pageSize: 25,
       total: 1,
+      totalExact: true,
       hasMore: false,
       nextCursor: null,
     });
@@ -150,7 +151,7 @@ describe("GET /runs", () => {
     expect(r.body.runs[0]?.workflow).toEqual({ id: a.id, name: a.name });
     const none = await list(org, `?workflowId=${crypto.randomUUID()}`);
     expect(none.status).toBe(200);
-    expect(none.body).toEqual({ runs: [], page: 1, pageSize: 25, total: 0, hasMore: false, nextCursor: null });
+    expect(none.body).toEqual({ runs: [], page: 1, pageSize: 25, total: 0, totalExact: true, hasMore: false, nextCursor: null });
   });
 
   it("filters by classification, one or several", async () => {
@@ -365,7 +366,7 @@ describe("GET /runs", () => {
 
       const past = await list(org, "?pageSize=3&page=9");
       expect(past.status).toBe(200);
-      expect(past.body).toEqual({ runs: [], page: 9, pageSize: 3, total: 7, hasMore: false, nextCursor: null });
+      expect(past.body).toEqual({ runs: [], page: 9, pageSize: 3, total: 7, totalExact: true, hasMore: false, nextCursor: null });
       expect(past.res.headers.get("link")).toBe(`<http://127.0.0.1:8787/api/armature/v1/runs?pageSize=3&page=3>; rel="prev"`);
     });
 

@@ -1,0 +1,54 @@
+/**
+ * Answers whose JSON is already written: a list page whose items SQLite serialized (`json_object` per row,
+ * docs/benchmarks.md, "Lists: JSON built by SQLite"). The answer is an ordinary object for every reader (its
+ * items are parsed on first access, once), and carries the JSON text of the whole answer, which the REST layer
+ * sends as the body as is and the MCP API parses once, instead of serializing the object again.
+ */
+
+const BODY = Symbol("json body");
+
+/** The JSON text of an answer built by {@link preSerializedList}, or undefined for any other value. */
+export function jsonTextOf(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const text = (value as { [BODY]?: unknown })[BODY];
+  return typeof text === "string" ? text : undefined;
+}
+
+/**
+ * The answer `{ [key]: items, ...info }` from the JSON text of its items (`[…]`, well-formed) and the
+ * page info. Reading `[key]` (a spread, `JSON.stringify`, a test) parses the items once; the REST layer and the
+ * MCP API read the text with {@link jsonTextOf} and never do.
+ *
+ * @example
+ * const out = preSerializedList("runs", '[{"id":"r1"}]', { page: 1, total: 1 });
+ * jsonTextOf(out) // '{"runs":[{"id":"r1"}],"page":1,"total":1}'
+ * out.runs[0].id  // "r1"
+ */
+export function preSerializedList<K extends string, Item, Info extends object>(
+  key: K,
+  itemsJson: string,
+  info: Info,
+): { [P in K]: Item[] } & Info {
+  let items: Item[] | undefined;
+  let stale = false;
+  const out = {} as Record<string | symbol, unknown>;
+  // The items first: the same key order as `{ [key]: items, ...info }`.
+  Object.defineProperty(out, key, {
+    enumerable: true,
+    configurable: true,
+    get: () => (items ??= JSON.parse(itemsJson) as Item[]),
+    set: (v: Item[]) => {
+      // Replaced items: the text no longer says what the object does, so it is not used any more.
+      items = v;
+      stale = true;
+    },
+  });
+  Object.assign(out, info);
+  const infoText = JSON.stringify(info);
+  const body = `{${JSON.stringify(key)}:${itemsJson}${infoText === "{}" ? "" : `,${infoText.slice(1, -1)}`}}`;
+  Object.defineProperty(out, BODY, { get: () => (stale ? undefined : body), enumerable: false });
+  return out as { [P in K]: Item[] } & Info;
+}
+
+/** `[a,b,…]` from JSON texts of the items. */
+export const jsonArray = (items: readonly string[]): string => `[${items.join(",")}]`;
