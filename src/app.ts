@@ -1,19 +1,18 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import type { Context } from "hono";
-import { createMiddleware } from "hono/factory";
-import { authenticate } from "./auth/middleware";
+import { authenticateRequest } from "./auth/middleware";
 import { createContext } from "./context";
 import { INGEST_LIMITS } from "./insights/schemas";
-import type { ApiApp, AppEnv } from "./env";
+import type { ApiApp, AppEnv, Env } from "./env";
 import { errorResponse, handleError } from "./lib/error-handler";
 import { ApiError } from "./lib/errors";
 import { API_BASE } from "./lib/openapi";
 import { rateLimitClass, useRateLimits } from "./lib/rate-limit";
-import { requestId } from "./lib/request-id";
+import { requestIdFor } from "./lib/request-id";
 import { validationHook } from "./lib/validation";
 import { MCP_PATH, registerMcpApi } from "./mcp-api/endpoint";
-import { registerDocs } from "./routes/docs";
+import { openApiRequestOrigin, registerDocs, serveOpenApiDirect } from "./routes/docs";
 import { REST_BINDINGS } from "./routes";
 import { registerRest } from "./routes/rest";
 
@@ -35,8 +34,8 @@ export function createApiApp(): ApiApp {
     bearerFormat: "amt_<key-id>_<secret>",
     description: "An Armature API key, sent as `Authorization: Bearer amt_<key-id>_<secret>`.",
   });
-  api.use("*", authenticate);
-  useRateLimits(api);
+  // Authentication and the rate limits, as one middleware.
+  useRateLimits(api, authenticateRequest);
   for (const binding of REST_BINDINGS) registerRest(api, binding);
   return api;
 }
@@ -61,20 +60,16 @@ function allowedMethods(app: OpenAPIHono<AppEnv>, path: string): string[] {
   return [...methods];
 }
 
-export function createApp() {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  const api = createApiApp();
+/** The headers every answer of the app carries beyond its own (the request id, `nosniff`, `no-store` by default). */
+function finishHeaders(headers: Headers, requestId: string) {
+  headers.set("x-request-id", requestId);
+  headers.set("x-content-type-options", "nosniff");
+  if (!headers.has("cache-control")) headers.set("cache-control", "no-store");
+}
 
-  app.use("*", requestId);
-  app.use(
-    "*",
-    createMiddleware<AppEnv>(async (c, next) => {
-      c.set("app", createContext(c.env, executionContextOf(c), { logFields: { requestId: c.var.requestId } }));
-      await next();
-      c.res.headers.set("x-content-type-options", "nosniff");
-      if (!c.res.headers.has("cache-control")) c.res.headers.set("cache-control", "no-store");
-    }),
-  );
+export function createApp(api: ApiApp = createApiApp()) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
   const limitTo = (maxSize: number) =>
     bodyLimit({
       maxSize,
@@ -84,8 +79,31 @@ export function createApp() {
     });
   const defaultLimit = limitTo(MAX_BODY_BYTES);
   const ingestLimit = limitTo(MAX_INGEST_BODY_BYTES);
-  app.use(`${API_BASE}/*`, (c, next) => (INGEST_PATHS.has(c.req.path) ? ingestLimit : defaultLimit)(c, next));
-  app.use(MCP_PATH, defaultLimit);
+  const API_PREFIX = `${API_BASE}/`;
+  /** The body limit of a request with a body: ingestion's on its paths, the default elsewhere under the API and on MCP. */
+  const limitOf = (path: string) =>
+    INGEST_PATHS.has(path) ? ingestLimit : path.startsWith(API_PREFIX) || path === API_BASE || path === MCP_PATH ? defaultLimit : undefined;
+
+  // One middleware around everything (one layer, not three): the request id, the request's context, the body
+  // limit for a request with a body, and the headers every answer carries.
+  app.use("*", async (c, next) => {
+    const id = requestIdFor(c.req.header("x-request-id"));
+    c.set("requestId", id);
+    c.set("app", createContext(c.env, executionContextOf(c), { logFields: { requestId: id } }));
+    const limit = c.req.raw.body ? limitOf(c.req.path) : undefined;
+    if (!limit) await next();
+    else {
+      try {
+        await limit(c, next);
+      } catch (err) {
+        // What hono's compose does with an error a middleware throws (the body limit's 413): the app's onError answers.
+        if (!(err instanceof Error)) throw err;
+        c.error = err;
+        c.res = await handleError(err, c);
+      }
+    }
+    finishHeaders(c.res.headers, id);
+  });
   /** 405 with Allow when `path` is served with other methods; null when it is not served at all. */
   const methodNotAllowed = (c: Context<AppEnv>) => {
     const path = new URL(c.req.url).pathname;
@@ -108,4 +126,28 @@ export function createApp() {
   app.onError(handleError);
   app.notFound((c) => methodNotAllowed(c) ?? errorResponse(c, new ApiError("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
   return app;
+}
+
+/** The Worker's fetch, typed as the app's (tests call it with any Request). */
+export type WorkerFetch = (request: Request, env?: Env | object, ctx?: ExecutionContext) => Response | Promise<Response>;
+
+/**
+ * The Worker's fetch: `GET`/`HEAD /openapi` answered before the app (src/routes/docs: the bytes built once per
+ * isolate, the same status, headers and body as the app's route and middleware give), everything else by the
+ * app. Should the document fail to build, the app answers (its error handling, a 500 envelope).
+ */
+export function createFetch(): WorkerFetch {
+  const api = createApiApp();
+  const app = createApp(api);
+  const viaApp: WorkerFetch = (request, env, ctx) => app.fetch(request, env, ctx);
+  return (request, env, ctx) => {
+    const origin = openApiRequestOrigin(request);
+    if (origin === null) return viaApp(request, env, ctx);
+    try {
+      const answer = serveOpenApiDirect(request, api, origin, requestIdFor(request.headers.get("x-request-id")));
+      return answer instanceof Response ? answer : answer.catch(() => viaApp(request, env, ctx));
+    } catch {
+      return viaApp(request, env, ctx);
+    }
+  };
 }

@@ -55,6 +55,12 @@ export interface ContextOptions {
   fetch?: typeof fetch;
 }
 
+// Built once: a request's context is made on every request, and these need nothing of it.
+const realClock = () => new Date();
+const rootLogger = createLogger();
+const detached = (work: Promise<unknown>) => void work.catch(() => {});
+const globalFetch: typeof fetch = (input, init) => globalThis.fetch(input, init);
+
 /**
  * The one factory of contexts.
  *
@@ -67,7 +73,7 @@ export function createContext(env: Env, exec: Pick<ExecutionContext, "waitUntil"
     env,
     db: opts.db ?? createDb(env.DB),
     queue: env.RUNS_QUEUE,
-    now: typeof fixed === "function" ? fixed : fixed ? () => fixed : () => new Date(),
+    now: typeof fixed === "function" ? fixed : fixed ? () => fixed : realClock,
     config: {
       baseDomain: env.ARMATURE_BASE_DOMAIN,
       defaultTesterModel: env.ARMATURE_DEFAULT_TESTER_MODEL,
@@ -75,8 +81,8 @@ export function createContext(env: Env, exec: Pick<ExecutionContext, "waitUntil"
       secretsEncryptionKey: env.SECRETS_ENCRYPTION_KEY,
       allowPrivateSources: env.ARMATURE_ALLOW_PRIVATE_SOURCES === "true",
     },
-    log: (opts.logger ?? createLogger()).child(opts.logFields ?? {}),
-    waitUntil: (work) => (exec ? exec.waitUntil(work) : void work.catch(() => {})),
-    fetch: opts.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    log: opts.logger ? opts.logger.child(opts.logFields ?? {}) : opts.logFields ? rootLogger.child(opts.logFields) : rootLogger,
+    waitUntil: exec ? exec.waitUntil.bind(exec) : detached,
+    fetch: opts.fetch ?? globalFetch,
   };
 }

@@ -1,13 +1,11 @@
-import { createApp } from "./app";
+import { createFetch } from "./app";
 import { createContext } from "./context";
 import type { Env, RunMessage } from "./env";
 import { handleRunBatch } from "./runner/consumer";
 import { runSweep } from "./scheduler/sweep";
 
-const app = createApp();
-
 export default {
-  fetch: app.fetch,
+  fetch: createFetch(),
   queue: handleRunBatch,
   async scheduled(controller, env, exec) {
     const ctx = createContext(env, exec, { now: new Date(controller.scheduledTime), logFields: { cron: controller.cron } });

@@ -31,11 +31,12 @@ function packageOf(input: string): string {
   return `(other: ${input.split("/")[0]})`;
 }
 
-export async function buildBundle(outDir: string): Promise<BundleReport> {
+/** `config`: a wrangler configuration other than the project's (`--bundle-config`), for a build variant. */
+export async function buildBundle(outDir: string, config?: string | null): Promise<BundleReport> {
   // wrangler.toml's [assets] directory must exist for wrangler to accept the configuration.
   buildDocsAssets();
   const metafile = path.join(outDir, "bundle-meta.json");
-  const result = await runWrangler(["deploy", "--dry-run", "--outdir", outDir, "--metafile", metafile]);
+  const result = await runWrangler(["deploy", "--dry-run", "--outdir", outDir, "--metafile", metafile, ...(config ? ["--config", config] : [])]);
   if (result.code !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${result.stdout}\n${result.stderr}`);
   const mainModule = path.join(outDir, "index.js");
   const code = readFileSync(mainModule);

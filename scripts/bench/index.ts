@@ -11,6 +11,7 @@
 // It is a benchmark, not a test: it exits 1 only when something failed (a request answered another status than
 // expected, a probe failed, the harness crashed), never because a target was missed.
 import { execFileSync } from "node:child_process";
+import http from "node:http";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -132,11 +133,60 @@ async function registerPlan(server: BenchServer, name: string, plan: unknown) {
   await check.arrayBuffer();
 }
 
+/** Hop-by-hop and framing headers: the static Worker's runtime sets its own. */
+const FRAMING = new Set(["content-length", "transfer-encoding", "connection", "keep-alive", "date"]);
+
+/**
+ * The scenario's answer exactly as it goes over the wire (node:http, which decodes no Content-Encoding), registered
+ * with the static Worker, which then serves it from a buffer: the staticBare reference.
+ */
+async function registerStatic(server: BenchServer, name: string, t: Target): Promise<{ status: number; bytes: number; headers: Record<string, string> }> {
+  const captured = await new Promise<{ status: number; headers: Record<string, string>; body: Buffer }>((resolve, reject) => {
+    const req = http.request(t.url, { method: t.method, headers: t.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined && !FRAMING.has(k)) headers[k] = Array.isArray(v) ? v.join(", ") : v;
+        resolve({ status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks) });
+      });
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(typeof t.body === "function" ? t.body() : t.body);
+  });
+  if (captured.status !== t.expectStatus) throw new Error(`capturing the answer of ${name}: ${captured.status} instead of ${t.expectStatus}`);
+  const res = await fetch(new URL(`/__response/${encodeURIComponent(name)}`, server.urls.static), {
+    method: "PUT",
+    headers: { "x-bench-response": JSON.stringify({ status: captured.status, headers: captured.headers }) },
+    body: new Uint8Array(captured.body),
+  });
+  if (res.status !== 204) throw new Error(`registering the static answer of ${name}: ${res.status} ${await res.text()}`);
+  // Checked over the wire as well: the same status and bytes as the armature Worker's.
+  const check = await new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
+    http.get(new URL(`/${encodeURIComponent(name)}`, server.urls.static), { headers: t.headers }, (r) => {
+      const chunks: Buffer[] = [];
+      r.on("data", (c: Buffer) => chunks.push(c));
+      r.on("end", () => resolve({ status: r.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      r.on("error", reject);
+    }).on("error", reject);
+  });
+  if (check.status !== captured.status || !check.body.equals(captured.body)) {
+    throw new Error(`the static answer of ${name} differs from the armature Worker's: ${check.status}, ${check.body.length} bytes vs ${captured.status}, ${captured.body.length}`);
+  }
+  return { status: captured.status, bytes: captured.body.length, headers: captured.headers };
+}
+
+/** The bare reference: the replay of the recorded D1 calls, or the endpoint's own answer from a buffer (staticBare). */
+type BareReference =
+  | { kind: "replay"; target: Target; plan: NonNullable<ReturnType<typeof planOf>> }
+  | { kind: "static"; target: Target; answer: { status: number; bytes: number; headers: Record<string, string> } };
+
 interface Prepared {
   scenario: Scenario;
   target: Target;
   probe: ProbeResult | null;
-  bare: { target: Target; plan: NonNullable<ReturnType<typeof planOf>> } | null;
+  bare: BareReference | null;
   windows: Window[];
   bareWindows: Window[];
   profile?: ProfileSummary;
@@ -181,7 +231,8 @@ async function main() {
   let server: BenchServer | null = null;
   try {
     log(`bench: building the bundle (wrangler deploy --dry-run) in ${bundleDir}`);
-    const bundle = await buildBundle(bundleDir);
+    if (opts.bundleConfig) log(`bench: building from ${opts.bundleConfig} instead of wrangler.toml`);
+    const bundle = await buildBundle(bundleDir, opts.bundleConfig);
     log(`bench: ${bundle.wranglerSummary ?? `${bundle.bytes} bytes`}`);
 
     const secrets = generateDevSecrets();
@@ -225,10 +276,16 @@ async function main() {
       const p: Prepared = { scenario: s, target: await resolvedTarget(s, server.urls[s.worker], seeded), probe: null, bare: null, windows: [], bareWindows: [] };
       if (s.worker === "armature") {
         p.probe = await probe(server, s, seeded);
-        const plan = s.noBare ? null : planOf(p.probe.calls, s.fresh?.(p.probe.body) ?? []);
+        const plan = s.noBare || s.staticBare ? null : planOf(p.probe.calls, s.fresh?.(p.probe.body) ?? []);
         if (plan) {
           await registerPlan(server, s.name, plan);
-          p.bare = { plan, target: { url: new URL(`/${encodeURIComponent(s.name)}`, server.urls.bare), method: "GET", expectStatus: 200 } };
+          p.bare = { kind: "replay", plan, target: { url: new URL(`/${encodeURIComponent(s.name)}`, server.urls.bare), method: "GET", expectStatus: 200 } };
+        }
+        if (s.staticBare) {
+          const answer = await registerStatic(server, s.name, p.target);
+          const url = new URL(`/${encodeURIComponent(s.name)}`, server.urls.static);
+          p.bare = { kind: "static", answer, target: { url, method: "GET", headers: p.target.headers, expectStatus: answer.status } };
+          log(`bench: ${s.label}: its answer (${answer.status}, ${answer.bytes} bytes as sent) registered with the static Worker`);
         }
         const u = d1Usage(p.probe.calls);
         log(`bench: probe ${s.label}: ${p.probe.status}, ${p.probe.bodyBytes} bytes, ${u.roundTrips} D1 round trip(s), ${u.statements} statement(s), ${u.rowsRead} rows read` +
@@ -281,7 +338,8 @@ async function main() {
       vsHello: p === hello ? null : pairedMedian(p.windows, hello.windows, (a, b) => a.reqPerSec / b.reqPerSec),
       bare: p.bare
         ? {
-            plan: p.bare.plan,
+            kind: p.bare.kind,
+            ...(p.bare.kind === "replay" ? { plan: p.bare.plan } : { answer: p.bare.answer }),
             windows: p.bareWindows,
             median: summarize(p.bareWindows),
             throughputRatio: pairedMedian(p.windows, p.bareWindows, (a, b) => a.reqPerSec / b.reqPerSec),

@@ -25,6 +25,11 @@ export interface BenchOptions {
   consumerRuns: number;
   /** MCP usage events seeded through the ingestion endpoint before the insights overview is measured. */
   events: number;
+  /**
+   * A wrangler configuration to build the bundle from instead of the project's (to measure a build variant,
+   * e.g. `keep_names = false`); the bindings still come from the project's wrangler.toml.
+   */
+  bundleConfig: string | null;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -42,6 +47,8 @@ export const USAGE = `Usage: npm run bench -- [options]
                        (default dir bench-results/profiles)
   --profile-seconds <s> seconds of load per profile (default 5)
   --keep-state         keep the temporary D1 state directory and print where it is
+  --bundle-config <f>  build the bundle from this wrangler configuration instead of wrangler.toml (a build
+                       variant, e.g. keep_names = false; bindings still come from wrangler.toml)
   --quick              a short smoke run (the defaults marked --quick above)
   --help`;
 
@@ -68,7 +75,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     console.log(USAGE);
     process.exit(0);
   }
-  const known = ["duration", "warmup", "connections", "rounds", "only", "out", "quick", "runs", "consumer-runs", "events", "profile", "profile-seconds", "keep-state"];
+  const known = ["duration", "warmup", "connections", "rounds", "only", "out", "quick", "runs", "consumer-runs", "events", "profile", "profile-seconds", "keep-state", "bundle-config"];
   for (const key of values.keys()) if (!known.includes(key)) fail(`unknown option --${key}`);
 
   const quick = values.get("quick") === true;
@@ -100,5 +107,6 @@ export function parseOptions(argv: string[]): BenchOptions {
       profile === undefined ? null : path.resolve(process.cwd(), profile === true ? path.join(ROOT, "bench-results", "profiles") : profile),
     profileSeconds: number("profile-seconds", 5, 1),
     keepState: values.get("keep-state") === true,
+    bundleConfig: text("bundle-config") ? path.resolve(process.cwd(), text("bundle-config")!) : null,
   };
 }

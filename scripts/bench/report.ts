@@ -43,7 +43,11 @@ export interface ScenarioResult {
   /** Median over rounds of (this round's req/s ÷ hello-world's req/s in the same round). */
   vsHello: number | null;
   bare: {
-    plan: Plan;
+    /** `replay`: the recorded D1 calls (workers/bare.js); `static`: the endpoint's own answer from a buffer (workers/static.js). */
+    kind: "replay" | "static";
+    plan?: Plan;
+    /** For `static`: the captured answer (status, bytes as sent, headers). */
+    answer?: { status: number; bytes: number; headers: Record<string, string> };
     windows: Window[];
     median: Summary;
     /** Median over rounds of (endpoint req/s ÷ bare req/s in the same round). */
@@ -80,7 +84,7 @@ export function table(results: ScenarioResult[], hello: Window[]): string {
     if (r.bare) {
       const b = r.bare.median;
       rows.push(
-        `| ↳ bare: same D1 calls | ${fmt(b.reqPerSec)} | ${fmt(b.p50Ms, 1)} | ${fmt(b.p99Ms, 1)} | ${fmt(b.cpuMsPerRequest, 2)} | ` +
+        `| ↳ bare: ${r.bare.kind === "static" ? "same answer from a buffer" : "same D1 calls"} | ${fmt(b.reqPerSec)} | ${fmt(b.p50Ms, 1)} | ${fmt(b.p99Ms, 1)} | ${fmt(b.cpuMsPerRequest, 2)} | ` +
           `${fmt(pairedMedian(r.bare.windows, hello, (x, y) => x.reqPerSec / y.reqPerSec), 2)} | | | | | |`,
       );
     }

@@ -6,6 +6,7 @@
 //   armature-probe  the same bundle behind workers/probe.js, which records the D1 calls of a request (never timed)
 //   hello-world     workers/hello-world.js
 //   bare            workers/bare.js: an endpoint's recorded D1 statements and queue sends, with nothing around them
+//   static          workers/static.js: an endpoint's own answer, captured once, from a module-level buffer
 //   queue-sink      workers/queue-sink.js: consumes the runs queue by acknowledging every message
 //
 // Left out of the bundle's bindings on purpose: the [[ratelimits]] (without them the API serves unlimited, see
@@ -21,7 +22,7 @@ import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { ROOT } from "../lib/project";
 import { findWorkerdPids } from "./cpu";
 
-export const WORKERS = ["armature", "armature-probe", "hello-world", "bare"] as const;
+export const WORKERS = ["armature", "armature-probe", "hello-world", "bare", "static"] as const;
 export type ServedWorker = (typeof WORKERS)[number];
 
 export interface BenchServer {
@@ -126,6 +127,13 @@ export async function startServer(opts: {
       modules: [{ type: "ESModule", path: path.join(WORKER_DIR, "bare.js") }],
       d1Databases: bindings.d1Databases as V4WorkerOptions["d1Databases"],
       queueProducers,
+      unsafeDirectSockets: direct,
+    },
+    {
+      ...compat,
+      name: "static",
+      modulesRoot: WORKER_DIR,
+      modules: [{ type: "ESModule", path: path.join(WORKER_DIR, "static.js") }],
       unsafeDirectSockets: direct,
     },
     {

@@ -1,4 +1,4 @@
-/** What the request's host says about the organization. */
+/** What the request's host says about the organization (shared between calls: treat it as read-only). */
 export type HostOrg =
   /** `<slug>.<base domain>` or `<slug>.localhost`: the organization is named by the host. */
   | { kind: "slug"; slug: string; strict: boolean }
@@ -13,6 +13,16 @@ export type HostOrg =
  * orgFromHost("127.0.0.1:8787", "armature.app")    // { kind: "key" }
  */
 export function orgFromHost(host: string | undefined, baseDomain: string): HostOrg {
+  // Every request asks, nearly always with the host and base domain of the one before.
+  if (host === last.host && baseDomain === last.baseDomain) return last.org;
+  const org = readHost(host, baseDomain);
+  last = { host, baseDomain, org };
+  return org;
+}
+
+let last: { host: string | undefined; baseDomain: string; org: HostOrg } = { host: undefined, baseDomain: "", org: { kind: "key" } };
+
+function readHost(host: string | undefined, baseDomain: string): HostOrg {
   const hostname = (host ?? "").toLowerCase().replace(/:\d+$/, "").replace(/\.$/, "");
   const base = baseDomain.toLowerCase();
   if (hostname.endsWith(`.${base}`)) {

@@ -1,7 +1,8 @@
 import { eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { apiKeys, organizations } from "../db/schema";
-import { hashSecret, parseApiKey, type PepperSet } from "./api-key";
+import { hashSecret, parseApiKey, type ParsedApiKey, type PepperSet } from "./api-key";
+import { sha256 } from "./sha256";
 import { createLogger, errorFields, type Logger } from "../lib/logger";
 import type { Role } from "./roles";
 
@@ -39,6 +40,8 @@ interface CacheEntry {
    * key itself digests to it. Never set for a record that failed or was not found.
    */
   verified?: Uint8Array;
+  /** What the record grants, built once per entry: every request of the key answers this same object. */
+  principal?: KeyPrincipal;
 }
 
 const recordCache = new Map<string, CacheEntry>();
@@ -50,9 +53,13 @@ export function clearKeyCache(): void {
   lastUsedWrites.clear();
 }
 
-async function loadKeyRecord(db: Database, keyId: string, now: number): Promise<CacheEntry> {
+/** The cached entry of `keyId` while it is fresh; undefined when it must be read from D1. */
+function cachedEntry(keyId: string, now: number): CacheEntry | undefined {
   const cached = recordCache.get(keyId);
-  if (cached && cached.expires > now) return cached;
+  return cached && cached.expires > now ? cached : undefined;
+}
+
+async function loadKeyRecord(db: Database, keyId: string, now: number): Promise<CacheEntry> {
   const row = await db
     .select({ key: apiKeys, org: organizations })
     .from(apiKeys)
@@ -83,9 +90,13 @@ async function loadKeyRecord(db: Database, keyId: string, now: number): Promise<
   return entry;
 }
 
-async function presentedDigest(presented: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(presented)));
-}
+const encoder = new TextEncoder();
+
+/**
+ * SHA-256 of the presented key, synchronously (src/auth/sha256.ts): done on every request of a known key, where
+ * WebCrypto's promise and copies cost more than hashing 64 bytes.
+ */
+const presentedDigest = (presented: string): Uint8Array => sha256(encoder.encode(presented));
 
 export interface VerifyOptions {
   db: Database;
@@ -99,30 +110,44 @@ export interface VerifyOptions {
 /**
  * Verifies a presented `amt_<key-id>_<secret>` key. Returns null for every kind of failure (malformed,
  * unknown, revoked, expired, wrong secret) so callers answer all of them alike. A malformed key never
- * reaches D1.
+ * reaches D1. Answers synchronously (no promise) when it can: a malformed key, or a key verified in this
+ * isolate whose record is still cached, the case of nearly every request; `await` takes either.
  */
-export async function verifyApiKey(presented: string, opts: VerifyOptions): Promise<KeyPrincipal | null> {
+export function verifyApiKey(presented: string, opts: VerifyOptions): KeyPrincipal | null | Promise<KeyPrincipal | null> {
   const parsed = parseApiKey(presented);
   if (!parsed) return null;
   const now = opts.now ?? Date.now();
-  const entry = await loadKeyRecord(opts.db, parsed.keyId, now);
-  const { record } = entry;
-  const pepper = record && opts.peppers.byVersion.get(record.hashVersion);
+  const entry = cachedEntry(parsed.keyId, now);
   // This exact key already passed the HMAC check against this cached record: skip the HMAC. The record, and
   // with it this shortcut, lives no longer than KEY_CACHE_TTL_MS, so revocation bites exactly as before.
-  let seen: Uint8Array | undefined;
-  if (entry.verified && pepper) {
-    seen = await presentedDigest(presented);
-    if (!crypto.subtle.timingSafeEqual(seen, entry.verified)) seen = undefined;
+  const record = entry?.record;
+  if (record && entry.verified && opts.peppers.byVersion.get(record.hashVersion)) {
+    if (crypto.subtle.timingSafeEqual(presentedDigest(presented), entry.verified)) return grant(entry, record, parsed.secret, now, opts);
   }
-  if (!seen) {
-    // An unknown key id costs the same HMAC as a known one, so timing does not tell which ids exist.
-    const digest = await hashSecret(pepper || opts.peppers.byVersion.get(opts.peppers.current)!, parsed.keyId, parsed.secret);
-    if (!record || !pepper || !digestsEqual(digest, record.secretHash)) return null;
-    // Only a key hashed under the current pepper is remembered: an older one is re-hashed and re-read.
-    if (record.hashVersion === opts.peppers.current) entry.verified = await presentedDigest(presented);
-  }
-  if (!record) return null;
+  return verifyWithHmac(presented, parsed, entry, now, opts);
+}
+
+/** The full check: the record (from D1 unless cached), then the HMAC of the secret under the record's pepper. */
+async function verifyWithHmac(
+  presented: string,
+  parsed: ParsedApiKey,
+  cached: CacheEntry | undefined,
+  now: number,
+  opts: VerifyOptions,
+): Promise<KeyPrincipal | null> {
+  const entry = cached ?? (await loadKeyRecord(opts.db, parsed.keyId, now));
+  const { record } = entry;
+  const pepper = record && opts.peppers.byVersion.get(record.hashVersion);
+  // An unknown key id costs the same HMAC as a known one, so timing does not tell which ids exist.
+  const digest = await hashSecret(pepper || opts.peppers.byVersion.get(opts.peppers.current)!, parsed.keyId, parsed.secret);
+  if (!record || !pepper || !digestsEqual(digest, record.secretHash)) return null;
+  // Only a key hashed under the current pepper is remembered: an older one is re-hashed and re-read.
+  if (record.hashVersion === opts.peppers.current) entry.verified = presentedDigest(presented);
+  return grant(entry, record, parsed.secret, now, opts);
+}
+
+/** After the secret checked out: refuses a revoked or expired key, does the bookkeeping, answers the principal. */
+function grant(entry: CacheEntry, record: KeyRecord, secret: string, now: number, opts: VerifyOptions): KeyPrincipal | null {
   if (record.revokedAt && record.revokedAt.getTime() <= now) return null;
   if (record.expiresAt && record.expiresAt.getTime() <= now) return null;
 
@@ -130,10 +155,13 @@ export async function verifyApiKey(presented: string, opts: VerifyOptions): Prom
   const rehash = record.hashVersion !== opts.peppers.current;
   if (now - lastWrite >= LAST_USED_WRITE_INTERVAL_MS || rehash) {
     lastUsedWrites.set(record.keyId, now);
-    opts.defer(recordKeyUse(opts, record, parsed.secret, now, rehash));
+    opts.defer(recordKeyUse(opts, record, secret, now, rehash));
   }
-  const { secretHash: _h, hashVersion: _v, revokedAt: _r, expiresAt: _e, ...principal } = record;
-  return principal;
+  if (!entry.principal) {
+    const { secretHash: _h, hashVersion: _v, revokedAt: _r, expiresAt: _e, ...principal } = record;
+    entry.principal = principal;
+  }
+  return entry.principal;
 }
 
 /** Stamps lastUsedAt and, when the key was hashed under an older pepper, re-hashes it under the current one. */
@@ -153,8 +181,8 @@ async function recordKeyUse(opts: VerifyOptions, record: KeyRecord, secret: stri
 
 /** Constant-time comparison of two digests of equal length. */
 export function digestsEqual(a: string, b: string): boolean {
-  const ea = new TextEncoder().encode(a);
-  const eb = new TextEncoder().encode(b);
+  const ea = encoder.encode(a);
+  const eb = encoder.encode(b);
   if (ea.byteLength !== eb.byteLength) return false;
   return crypto.subtle.timingSafeEqual(ea, eb);
 }

@@ -10,7 +10,8 @@ import { createLogger, errorFields, type LogFields, type Logger } from "./logger
  */
 export function errorResponse(c: Context<AppEnv>, err: ApiError): Response {
   const res = c.json(err.toBody(), ERROR_STATUS[err.code]);
-  if (c.var.requestId) res.headers.set("x-request-id", c.var.requestId);
+  const requestId = c.get("requestId");
+  if (requestId) res.headers.set("x-request-id", requestId);
   if (err.code === "unauthorized") {
     res.headers.set("www-authenticate", c.req.header("authorization") ? 'Bearer realm="armature", error="invalid_token"' : 'Bearer realm="armature"');
   }
@@ -33,8 +34,9 @@ export const handleError: ErrorHandler<AppEnv> = (err, c) => {
           : "Request bodies must be sent as 'Content-Type: application/json'";
     return errorResponse(c, new ApiError(code, message || code));
   }
-  const log = c.var.app?.log ?? createLogger({ requestId: c.var.requestId });
-  return errorResponse(c, unexpectedError(err, log, c.var.requestId, { method: c.req.method, path: new URL(c.req.url).pathname }));
+  const requestId = c.get("requestId");
+  const log = c.get("app")?.log ?? createLogger({ requestId });
+  return errorResponse(c, unexpectedError(err, log, requestId, { method: c.req.method, path: new URL(c.req.url).pathname }));
 };
 
 /**

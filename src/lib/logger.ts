@@ -28,27 +28,49 @@ export function errorFields(err: unknown): LogFields {
 }
 
 /**
+ * One class rather than closures per logger: a request's context makes a child logger on every request, and
+ * methods on the prototype cost nothing to create (the bundle names every closure it creates at run time).
+ */
+class JsonLogger implements Logger {
+  constructor(
+    private readonly base: LogFields,
+    private readonly sink: LogSink,
+  ) {}
+
+  private write(level: LogLevel, msg: string, fields?: LogFields) {
+    let line: string;
+    try {
+      line = JSON.stringify({ level, msg, time: new Date().toISOString(), ...this.base, ...fields });
+    } catch {
+      line = JSON.stringify({ level, msg, time: new Date().toISOString(), ...this.base, note: "fields not serialisable" });
+    }
+    this.sink(level, line);
+  }
+
+  debug(message: string, fields?: LogFields) {
+    this.write("debug", message, fields);
+  }
+  info(message: string, fields?: LogFields) {
+    this.write("info", message, fields);
+  }
+  warn(message: string, fields?: LogFields) {
+    this.write("warn", message, fields);
+  }
+  error(message: string, fields?: LogFields) {
+    this.write("error", message, fields);
+  }
+  child(fields: LogFields): Logger {
+    return new JsonLogger({ ...this.base, ...fields }, this.sink);
+  }
+}
+
+/**
  * @example
  * const log = createLogger({ requestId: "r-1" });
  * log.info("run claimed", { runId }); // {"level":"info","msg":"run claimed","time":"…","requestId":"r-1","runId":"…"}
  */
 export function createLogger(base: LogFields = {}, sink: LogSink = consoleSink): Logger {
-  const write = (level: LogLevel, msg: string, fields?: LogFields) => {
-    let line: string;
-    try {
-      line = JSON.stringify({ level, msg, time: new Date().toISOString(), ...base, ...fields });
-    } catch {
-      line = JSON.stringify({ level, msg, time: new Date().toISOString(), ...base, note: "fields not serialisable" });
-    }
-    sink(level, line);
-  };
-  return {
-    debug: (m, f) => write("debug", m, f),
-    info: (m, f) => write("info", m, f),
-    warn: (m, f) => write("warn", m, f),
-    error: (m, f) => write("error", m, f),
-    child: (fields) => createLogger({ ...base, ...fields }, sink),
-  };
+  return new JsonLogger(base, sink);
 }
 
 /** A logger that drops everything (tests that do not look at logs). */

@@ -95,7 +95,7 @@ function currentWindow(nowMs: number): { resetSeconds: number } {
 
 const fallbackLog = createLogger();
 /** The request's logger (it carries the request id), or a bare one outside the app's context. */
-const logOf = (c: Context<AppEnv>) => (c.var.app?.log ?? fallbackLog).child({ component: "rate-limit" });
+const logOf = (c: Context<AppEnv>) => (c.get("app")?.log ?? fallbackLog).child({ component: "rate-limit" });
 const missingLogged = new Set<string>();
 /** Binding name -> the window its last failure was logged in. */
 const failureLogged = new Map<string, number>();
@@ -110,21 +110,28 @@ interface PolicyOutcome {
   remaining: number;
 }
 
+const bindingOf = (c: Context<AppEnv>, cls: RateLimitClass, scope: RateLimitScope) => c.env?.[RATE_LIMIT_BINDINGS[cls][scope]];
+
+/** Logs a missing binding, once per isolate and binding. */
+function noteMissing(c: Context<AppEnv>, cls: RateLimitClass, scope: RateLimitScope) {
+  const bindingName = RATE_LIMIT_BINDINGS[cls][scope];
+  if (missingLogged.has(bindingName)) return;
+  missingLogged.add(bindingName);
+  logOf(c).warn("rate limit binding missing: this policy is not enforced", { binding: bindingName, policy: policyName(cls, scope) });
+}
+
 /** Consults the key policy, then the organization policy; stops at the first that refuses. */
 async function consult(c: Context<AppEnv>, cls: RateLimitClass) {
-  const principal = c.var.principal;
+  const principal = c.get("principal");
   const outcomes: PolicyOutcome[] = [];
   let refused: PolicyOutcome | undefined;
   for (const scope of SCOPES) {
-    const bindingName = RATE_LIMIT_BINDINGS[cls][scope];
-    const binding = c.env?.[bindingName];
+    const binding = bindingOf(c, cls, scope);
     if (!binding) {
-      if (!missingLogged.has(bindingName)) {
-        missingLogged.add(bindingName);
-        logOf(c).warn("rate limit binding missing: this policy is not enforced", { binding: bindingName, policy: policyName(cls, scope) });
-      }
+      noteMissing(c, cls, scope);
       continue;
     }
+    const bindingName = RATE_LIMIT_BINDINGS[cls][scope];
     const id = scope === "key" ? principal.keyId : principal.org.id;
     const name = policyName(cls, scope);
     const limit = RATE_LIMITS[cls][scope];
@@ -169,18 +176,17 @@ export const rateLimit = rateLimitBy((c) => rateLimitClass(c.req.method, c.req.p
 export function rateLimitBy(classify: (c: Context<AppEnv>) => RateLimitClass | Promise<RateLimitClass>) {
   return createMiddleware<AppEnv>(async (c, next) => {
     // Mounted before authentication by mistake, it limits nothing rather than failing every request.
-    if (!c.var.principal) return next();
-    const cls = await classify(c);
+    if (!c.get("principal")) return next();
+    const classified = classify(c);
+    const cls = typeof classified === "string" ? classified : await classified;
+    // No binding for either policy of the class (a deployment or the bench without [[ratelimits]]): nothing to
+    // consult and no header to add, so the request goes on as it is (each missing binding logged once).
+    if (!bindingOf(c, cls, "key") && !bindingOf(c, cls, "org")) {
+      for (const scope of SCOPES) noteMissing(c, cls, scope);
+      return next();
+    }
     const { resetSeconds } = currentWindow(Date.now());
     const { outcomes, refused } = await consult(c, cls);
-    const apply = (headers: Headers) => {
-      if (outcomes.length === 0) return;
-      headers.set(
-        "ratelimit-policy",
-        outcomes.map((o) => `"${o.name}";q=${o.limit};w=${RATE_LIMIT_WINDOW_SECONDS}`).join(", "),
-      );
-      headers.set("ratelimit", outcomes.map((o) => `"${o.name}";r=${o.remaining};t=${resetSeconds}`).join(", "));
-    };
     if (refused) {
       const res = errorResponse(
         c,
@@ -190,13 +196,20 @@ export function rateLimitBy(classify: (c: Context<AppEnv>) => RateLimitClass | P
           { policy: refused.name, limit: refused.limit, windowSeconds: RATE_LIMIT_WINDOW_SECONDS, retryAfterSeconds: resetSeconds },
         ),
       );
-      apply(res.headers);
+      applyHeaders(res.headers, outcomes, resetSeconds);
       res.headers.set("retry-after", String(resetSeconds));
       return res;
     }
     await next();
-    apply(c.res.headers);
+    applyHeaders(c.res.headers, outcomes, resetSeconds);
   });
+}
+
+/** `RateLimit-Policy` and `RateLimit` of the policies consulted; nothing when none was. */
+function applyHeaders(headers: Headers, outcomes: PolicyOutcome[], resetSeconds: number) {
+  if (outcomes.length === 0) return;
+  headers.set("ratelimit-policy", outcomes.map((o) => `"${o.name}";q=${o.limit};w=${RATE_LIMIT_WINDOW_SECONDS}`).join(", "));
+  headers.set("ratelimit", outcomes.map((o) => `"${o.name}";r=${o.remaining};t=${resetSeconds}`).join(", "));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -276,10 +289,21 @@ function registerRateLimitHeaders(registry: OpenAPIRegistry): void {
 }
 
 /**
- * Mounts rate limiting on the API app (after `authenticate`) and registers the headers its documentation
- * references; each route adds its own part with withRateLimitDocs (src/routes/rest.ts does for every operation).
+ * Mounts rate limiting on the API app and registers the headers its documentation references; each route adds
+ * its own part with withRateLimitDocs (src/routes/rest.ts does for every operation). With `authenticate`, both
+ * run as one middleware, authentication first (src/app.ts: one layer fewer on every request); without it, the
+ * limits must be mounted after an authentication middleware.
  */
-export function useRateLimits(api: ApiApp): void {
-  api.use("*", rateLimit);
+export function useRateLimits(api: ApiApp, authenticate?: (c: Context<AppEnv>) => void | Promise<void>): void {
+  api.use(
+    "*",
+    authenticate
+      ? async (c, next) => {
+          const pending = authenticate(c);
+          if (pending) await pending;
+          return rateLimit(c, next);
+        }
+      : rateLimit,
+  );
   registerRateLimitHeaders(api.openAPIRegistry);
 }

@@ -1,9 +1,17 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { createApiApp, createApp } from "../../src/app";
+import { createApiApp, createApp, createFetch } from "../../src/app";
 import { API_BASE } from "../../src/lib/openapi";
 import { auditOpenApiDocument, documentOperations } from "../../src/routes/docs/audit";
 import { TAG_DESCRIPTIONS, type OpenApiDocument } from "../../src/routes/docs/document";
-import { acceptsGzip, GZIP_ETAG_SUFFIX, ifNoneMatchMatches, OPENAPI_CACHE_CONTROL, serializedOpenApiDocument } from "../../src/routes/docs";
+import {
+  acceptsGzip,
+  GZIP_ETAG_SUFFIX,
+  ifNoneMatchMatches,
+  OPENAPI_CACHE_CONTROL,
+  openApiRequestOrigin,
+  serializedOpenApiDocument,
+} from "../../src/routes/docs";
 import { z } from "@hono/zod-openapi";
 import { call, callJson, createOrg, errorOf, expectError } from "../helpers";
 
@@ -245,5 +253,85 @@ describe("GET /openapi caching", () => {
     const after = await serializedOpenApiDocument(changed, origin);
     expect(after.etag).not.toBe(before.etag);
     expect(ifNoneMatchMatches(before.etag, after.etag)).toBe(false);
+  });
+});
+
+describe("GET and HEAD /openapi before the app", () => {
+  const URL_OF = (path = "/openapi", host = "127.0.0.1:8787") => `http://${host}${API_BASE}${path}`;
+  /** Status, every header but the request id (each answer makes its own), and the bytes as they would be sent. */
+  async function answerOf(res: Response) {
+    const headers = Object.fromEntries([...res.headers].filter(([k]) => k !== "x-request-id"));
+    return { status: res.status, headers, body: new Uint8Array(await res.arrayBuffer()) };
+  }
+
+  it("answers exactly as the app's route and middleware do: status, headers, ETag, 304 and body, for GET and HEAD", async () => {
+    const worker = createFetch();
+    const app = createApp();
+    const etags = { identity: "", gzip: "" };
+    for (const [name, accept] of [["identity", undefined], ["gzip", "gzip"]] as const) {
+      const res = await worker(new Request(URL_OF(), { headers: accept ? { "accept-encoding": accept } : {} }), env);
+      etags[name] = res.headers.get("etag")!;
+      await res.arrayBuffer();
+    }
+    const cases: Array<Record<string, string>> = [
+      {},
+      { "accept-encoding": "gzip" },
+      { "accept-encoding": "gzip;q=0, identity" },
+      { "if-none-match": etags.identity },
+      { "accept-encoding": "gzip", "if-none-match": etags.gzip },
+      { "accept-encoding": "gzip", "if-none-match": etags.identity },
+      { "if-none-match": `W/${etags.identity}, "other"` },
+    ];
+    for (const headers of cases) {
+      for (const method of ["GET", "HEAD"]) {
+        for (const url of [URL_OF(), URL_OF("/openapi?format=json"), URL_OF("/openapi", "acme.armature.app")]) {
+          const where = `${method} ${url} ${JSON.stringify(headers)}`;
+          const direct = await worker(new Request(url, { method, headers }), env);
+          const viaApp = await app.request(url, { method, headers }, env);
+          expect(direct.headers.get("x-request-id"), where).toMatch(/^[0-9a-f-]{36}$/);
+          expect(viaApp.headers.get("x-request-id"), where).toMatch(/^[0-9a-f-]{36}$/);
+          const [a, b] = [await answerOf(direct), await answerOf(viaApp)];
+          expect(a, where).toEqual(b);
+          expect(a.headers["x-content-type-options"], where).toBe("nosniff");
+          if (method === "HEAD") expect(a.body.length, where).toBe(0);
+        }
+      }
+    }
+  });
+
+  it("echoes a safe X-Request-Id as the app does and answers without an await once the document is built", async () => {
+    const worker = createFetch();
+    await (await worker(new Request(URL_OF()), env)).arrayBuffer();
+    const res = worker(new Request(URL_OF(), { headers: { "x-request-id": "req-12345678" } }), env);
+    expect(res).toBeInstanceOf(Response);
+    expect((res as Response).headers.get("x-request-id")).toBe("req-12345678");
+    const unsafe = await worker(new Request(URL_OF(), { headers: { "x-request-id": "bad id" } }), env);
+    expect(unsafe.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("takes only GET and HEAD of exactly the document's path, with the origin the app would use", () => {
+    const origin = (url: string, init?: RequestInit) => openApiRequestOrigin(new Request(url, init));
+    expect(origin(URL_OF())).toBe("http://127.0.0.1:8787");
+    expect(origin(URL_OF("/openapi?x=1&y"))).toBe("http://127.0.0.1:8787");
+    expect(origin(URL_OF(), { method: "HEAD" })).toBe("http://127.0.0.1:8787");
+    expect(origin(`HTTP://Acme.Armature.APP:80${API_BASE}/openapi`)).toBe("http://acme.armature.app");
+    expect(origin(`https://user:pw@acme.armature.app${API_BASE}/openapi`)).toBe("https://acme.armature.app");
+    expect(origin(URL_OF())).toBe("http://127.0.0.1:8787");
+    for (const path of ["/openapi/", "/openapix", "/open%61pi", "/openapi/x", "/org", ""]) expect(origin(URL_OF(path)), path).toBeNull();
+    expect(origin(`http://127.0.0.1:8787/api/armature/v2/openapi`)).toBeNull();
+    for (const method of ["POST", "OPTIONS", "PUT", "DELETE"]) expect(origin(URL_OF(), { method }), method).toBeNull();
+  });
+
+  it("leaves everything else to the app: other methods, a path hono decodes, other paths", async () => {
+    const options = await call("/openapi", { method: "OPTIONS" });
+    expect(options.status).toBe(204);
+    expect(options.headers.get("allow")).toBe("GET, OPTIONS");
+    const post = await callJson("/openapi", { method: "POST", body: {} });
+    expectError(post, 405, "method_not_allowed");
+    const identity = await call("/openapi");
+    const decoded = await call("/open%61pi");
+    expect(decoded.status).toBe(200);
+    expect(decoded.headers.get("etag")).toBe(identity.headers.get("etag"));
+    expect(await decoded.text()).toBe(await identity.text());
   });
 });

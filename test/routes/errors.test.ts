@@ -60,6 +60,49 @@ describe("error envelope and bad input", () => {
   });
 });
 
+describe("headers on every answer", () => {
+  it("carries X-Request-Id, nosniff and Cache-Control: no-store on successes and on every kind of error", async () => {
+    const org = await createOrg();
+    const answers = [
+      await call("/org", { key: org.ownerKey, headers: { "x-request-id": "req-12345678" } }),
+      await call("/org", { headers: { "x-request-id": "req-12345678" } }),
+      await call("/nope", { key: org.ownerKey, headers: { "x-request-id": "req-12345678" } }),
+      await call("/org", { key: org.ownerKey, method: "DELETE", headers: { "x-request-id": "req-12345678" } }),
+      await call(`/runs/not-a-uuid`, { key: org.ownerKey, headers: { "x-request-id": "req-12345678" } }),
+      await call("/mcp-servers", {
+        key: org.ownerKey,
+        body: { name: "x", url: "https://e.com", description: "x".repeat(MAX_BODY_BYTES) },
+        headers: { "x-request-id": "req-12345678" },
+      }),
+    ];
+    expect(answers.map((r) => r.status)).toEqual([200, 401, 404, 405, 400, 413]);
+    for (const res of answers) {
+      expect(res.headers.get("x-request-id"), String(res.status)).toBe("req-12345678");
+      expect(res.headers.get("x-content-type-options"), String(res.status)).toBe("nosniff");
+      expect(res.headers.get("cache-control"), String(res.status)).toBe("no-store");
+      expect(res.headers.get("content-type"), String(res.status)).toMatch(/^application\/json/);
+      await res.arrayBuffer();
+    }
+  });
+
+  it("answers a body over the limit sent without a length (streamed) with the same 413 and headers", async () => {
+    const org = await createOrg();
+    const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < Math.ceil(MAX_BODY_BYTES / chunk.length) + 1) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    const res = await callJson("/mcp-servers", { key: org.ownerKey, rawBody: stream, method: "POST", headers: { "content-type": "application/json" } });
+    expectError(res, 413, "payload_too_large");
+    expect(res.res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.res.headers.get("cache-control")).toBe("no-store");
+    expect(res.res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
 describe("GET /org", () => {
   it("returns the organization and the calling key", async () => {
     const org = await createOrg({ features: ["mcp-analytics"] });

@@ -8,6 +8,9 @@ import { DOCS_PATH, servePage } from "./page";
 
 export { buildOpenApiDocument, OPENAPI_VERSION, TAG_DESCRIPTIONS, type OpenApiDocument } from "./document";
 
+/** Where the document is served. */
+export const OPENAPI_PATH = `${API_BASE}/openapi`;
+
 /**
  * The served forms of the document for one origin: its JSON bytes, the same bytes gzip-compressed, and a
  * strong ETag for each representation.
@@ -57,8 +60,18 @@ async function gzipBytes(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array<Arr
  * True when an Accept-Encoding header value accepts gzip: a `gzip` (or legacy `x-gzip`) coding, or `*`,
  * whose q-value is not 0 (RFC 9110 §12.5.3). Absent header: identity only.
  */
-export function acceptsGzip(header: string | undefined): boolean {
+export function acceptsGzip(header: string | null | undefined): boolean {
   if (!header) return false;
+  // Clients send the same value request after request: the last answer is kept.
+  if (header === lastAcceptEncoding.header) return lastAcceptEncoding.gzip;
+  const gzip = readAcceptEncoding(header);
+  lastAcceptEncoding = { header, gzip };
+  return gzip;
+}
+
+let lastAcceptEncoding = { header: "", gzip: false };
+
+function readAcceptEncoding(header: string): boolean {
   let star = false;
   for (const part of header.split(",")) {
     const [coding, ...params] = part.split(";").map((p) => p.trim().toLowerCase());
@@ -94,31 +107,125 @@ export function serializedOpenApiDocument(api: ApiApp, origin: string): Promise<
 }
 
 /** True when an If-None-Match header value matches `etag` (weak comparison, RFC 9110 §13.1.2). */
-export function ifNoneMatchMatches(header: string | undefined, etag: string): boolean {
+export function ifNoneMatchMatches(header: string | null | undefined, etag: string): boolean {
   if (!header) return false;
+  // What a revalidating client sends: the tag it was given, as it is.
+  if (header === etag) return true;
   if (header.trim() === "*") return true;
   const opaque = etag.replace(/^W\//, "");
   return header.split(",").some((tag) => tag.trim().replace(/^W\//, "") === opaque);
 }
 
-async function serveDocument(c: Context<AppEnv>, api: ApiApp) {
-  const doc = await serializedOpenApiDocument(api, new URL(c.req.url).origin);
-  const gzip = acceptsGzip(c.req.header("accept-encoding"));
-  const etag = gzip ? doc.gzipEtag : doc.etag;
-  const headers: Record<string, string> = {
+/**
+ * The headers of each answer, built once per document: what serveDocument sets plus `X-Content-Type-Options`,
+ * which the app adds to every response (src/app.ts; the fast path, which runs before the app, must add it itself).
+ * `X-Request-Id` is per request.
+ */
+interface DocumentHeaders {
+  identity: Record<string, string>;
+  gzip: Record<string, string>;
+  identityNotModified: Record<string, string>;
+  gzipNotModified: Record<string, string>;
+}
+
+const documentHeaders = new WeakMap<SerializedDocument, DocumentHeaders>();
+
+function headersOf(doc: SerializedDocument): DocumentHeaders {
+  let headers = documentHeaders.get(doc);
+  if (headers) return headers;
+  const base = (etag: string) => ({
     "access-control-allow-origin": "*",
     "access-control-expose-headers": "etag",
     "cache-control": OPENAPI_CACHE_CONTROL,
     etag,
     vary: "Accept-Encoding",
+    "x-content-type-options": "nosniff",
+  });
+  headers = {
+    identity: { ...base(doc.etag), "content-type": "application/json" },
+    gzip: { ...base(doc.gzipEtag), "content-type": "application/json", "content-encoding": "gzip" },
+    identityNotModified: base(doc.etag),
+    gzipNotModified: base(doc.gzipEtag),
   };
+  documentHeaders.set(doc, headers);
+  return headers;
+}
+
+/**
+ * The answer to a GET of the document: gzip when `acceptEncoding` accepts it, else identity; 304 without a body
+ * when `ifNoneMatch` matches the selected representation's tag. With `requestId`, it carries `X-Request-Id` too.
+ */
+export function documentResponse(
+  doc: SerializedDocument,
+  acceptEncoding: string | null | undefined,
+  ifNoneMatch: string | null | undefined,
+  requestId?: string,
+): Response {
+  const gzip = acceptsGzip(acceptEncoding);
+  const all = headersOf(doc);
   // Only the selected representation's tag revalidates: a cache holding the other one gets a full 200.
-  if (ifNoneMatchMatches(c.req.header("if-none-match"), etag)) return new Response(null, { status: 304, headers });
-  headers["content-type"] = "application/json";
+  const notModified = ifNoneMatchMatches(ifNoneMatch, gzip ? doc.gzipEtag : doc.etag);
+  const fixed = notModified ? (gzip ? all.gzipNotModified : all.identityNotModified) : gzip ? all.gzip : all.identity;
+  const headers = requestId ? { ...fixed, "x-request-id": requestId } : fixed;
+  if (notModified) return new Response(null, { status: 304, headers });
   if (!gzip) return new Response(doc.bytes, { status: 200, headers });
-  headers["content-encoding"] = "gzip";
   // "manual": the body already is gzip; without it workerd would compress it again for Content-Encoding.
   return new Response(doc.gzip, { status: 200, headers, encodeBody: "manual" });
+}
+
+async function serveDocument(c: Context<AppEnv>, api: ApiApp) {
+  const doc = await serializedOpenApiDocument(api, new URL(c.req.url).origin);
+  return documentResponse(doc, c.req.header("accept-encoding"), c.req.header("if-none-match"));
+}
+
+let lastUrlPrefix = "";
+let lastOrigin = "";
+
+/**
+ * The origin of the document a request asks for, when it is a GET or HEAD of exactly OPENAPI_PATH (any query)
+ * without a body, read from the URL string without parsing it each time; null for any other request (the app
+ * answers those, these too, alike). Hono matches paths the same way (the path ends at `?`); a path it would
+ * percent-decode first is left to the app.
+ */
+export function openApiRequestOrigin(request: Request): string | null {
+  const method = request.method;
+  if (method !== "GET" && method !== "HEAD") return null;
+  const url = request.url;
+  const pathStart = url.indexOf("/", url.indexOf("://") + 3);
+  if (pathStart < 0 || !url.startsWith(OPENAPI_PATH, pathStart)) return null;
+  const end = pathStart + OPENAPI_PATH.length;
+  if (end < url.length && url.charCodeAt(end) !== 63 /* ? */) return null;
+  // The app's body limit would see a body (a GET may carry one): leave such a request to it.
+  if (request.body !== null) return null;
+  const prefix = url.slice(0, pathStart);
+  if (prefix !== lastUrlPrefix) {
+    lastOrigin = new URL(url).origin;
+    lastUrlPrefix = prefix;
+  }
+  return lastOrigin;
+}
+
+/** The last document the fast path served, once built: the next request of the same origin needs no await. */
+let lastServed: { api: ApiApp; origin: string; doc: SerializedDocument } | undefined;
+
+/**
+ * Answers a request openApiRequestOrigin accepted, exactly as the app's `/openapi` route and middleware would
+ * (the same status, headers, ETag and 304, body; HEAD as hono answers it: the GET's answer without its body),
+ * without the app: no routing, no request context, no middleware. Synchronous once the origin's document is
+ * built.
+ */
+export function serveOpenApiDirect(request: Request, api: ApiApp, origin: string, requestId: string): Response | Promise<Response> {
+  const last = lastServed;
+  if (last && last.api === api && last.origin === origin) return answer(request, last.doc, requestId);
+  return serializedOpenApiDocument(api, origin).then((doc) => {
+    lastServed = { api, origin, doc };
+    return answer(request, doc, requestId);
+  });
+}
+
+function answer(request: Request, doc: SerializedDocument, requestId: string): Response {
+  const res = documentResponse(doc, request.headers.get("accept-encoding"), request.headers.get("if-none-match"), requestId);
+  return request.method === "HEAD" ? new Response(null, res) : res;
 }
 
 /**
@@ -127,9 +234,11 @@ async function serveDocument(c: Context<AppEnv>, api: ApiApp) {
  * mounted so that its authentication middleware never runs for them.
  */
 export function registerDocs(app: OpenAPIHono<AppEnv>, api: ApiApp) {
-  app.get(`${API_BASE}/openapi`, (c) => serveDocument(c, api));
+  // The Worker's fetch answers GET and HEAD of it before the app (serveOpenApiDirect); this route answers what
+  // that leaves to the app (a path hono percent-decodes, a GET with a body), and `app.request` callers.
+  app.get(OPENAPI_PATH, (c) => serveDocument(c, api));
   // The document is public and readable cross-origin (client generators, Postman): answer CORS preflights.
-  app.options(`${API_BASE}/openapi`, (c) => {
+  app.options(OPENAPI_PATH, (c) => {
     c.header("access-control-allow-origin", "*");
     c.header("access-control-allow-methods", "GET, OPTIONS");
     c.header("access-control-max-age", "86400");
