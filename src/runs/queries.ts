@@ -320,28 +320,34 @@ function listRunsStatement(
     query.status?.length ?? 0,
     query.classification?.length ?? 0,
     term ? 1 : 0,
-    // drizzle leaves out `offset 0`.
+    // A page past the first by number chooses its rows by rowid first (see below).
     paging.offset > 0 ? 1 : 0,
   ].join("|");
   const cached = listRunsSql.get(shape);
   if (cached) return { sql: cached, params: listRunsParams(orgId, query, now, paging, key, counting) };
   const where = runFilter(orgId, query, now);
-  const built = db
-    .select({
-      json: sql.raw(RUN_SUMMARY_JSON),
-      reason: runs.reason,
-      error: runs.error,
-      createdAt: runs.createdAt,
-      id: runs.id,
-      key: sql.raw(key === "createdAt" ? "NULL" : col(KEYSET_COLUMNS[key])),
-      total: counting ? cappedCount(sql`${runs}`, where) : sql.raw("NULL"),
-    })
-    .from(runs)
-    .where(after ? and(where, runsAfter(query.sort, after)) : where)
-    .orderBy(...runOrder(query.sort))
-    .limit(paging.limit)
-    .offset(paging.offset)
-    .toSQL();
+  const columns = {
+    json: sql.raw(RUN_SUMMARY_JSON),
+    reason: runs.reason,
+    error: runs.error,
+    createdAt: runs.createdAt,
+    id: runs.id,
+    key: sql.raw(key === "createdAt" ? "NULL" : col(KEYSET_COLUMNS[key])),
+    total: counting ? cappedCount(sql`${runs}`, where) : sql.raw("NULL"),
+  };
+  const filtered = after ? and(where, runsAfter(query.sort, after)) : where;
+  const order = runOrder(query.sort);
+  // A page past the first by number: the rows OFFSET skips would each have their JSON written (and thrown away),
+  // so the page's rows are chosen by rowid first and only they get their JSON (the parameters keep their order).
+  const built =
+    paging.offset > 0
+      ? db
+          .select(columns)
+          .from(runs)
+          .where(sql`"runs"."rowid" in ${db.select({ rowid: sql`"runs"."rowid"` }).from(runs).where(filtered).orderBy(...order).limit(paging.limit).offset(paging.offset)}`)
+          .orderBy(...order)
+          .toSQL()
+      : db.select(columns).from(runs).where(filtered).orderBy(...order).limit(paging.limit).toSQL();
   if (cached === undefined) {
     const mine = listRunsParams(orgId, query, now, paging, key, counting);
     const same = mine.length === built.params.length && mine.every((v, i) => Object.is(v, built.params[i]));
