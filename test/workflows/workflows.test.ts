@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import { workflows, workflowVersions } from "../../src/db/schema";
+import { getWorkflow, workflowResponse } from "../../src/workflows/store";
 import { call, callJson, createOrg, db, errorFields, expectError, type TestOrg } from "../helpers";
 import {
   captureQueue,
@@ -213,6 +214,31 @@ describe("GET /workflows/{id}", () => {
     expect(res.body.currentVersion.config.testerPrompt).toBe("Search for the most recent open issue and summarize it.");
     expectError(await callJson("/workflows/nope", { key: org.ownerKey }), 400, "validation_failed");
     expectError(await callJson(`/workflows/${crypto.randomUUID()}`, { key: org.ownerKey }), 404, "not_found");
+  });
+});
+
+describe("GET /workflows/{id}: the answer SQLite writes", () => {
+  it("is exactly workflowResponse of the stored rows, key order included: created, patched, scheduled, archived", async () => {
+    const org = await createOrg();
+    const wf = await createWorkflow(org, {
+      description: "quotes \" and \\ and unicode é 😀 \u2028",
+      schedule: { cron: "0 9 * * 1-5", timezone: "Europe/Berlin" },
+      metadata: { team: "search", note: "é \"q\"" },
+    });
+    const same = async () => {
+      const res = await call(`/workflows/${wf.workflow.id}`, { key: await org.keyFor("viewer") });
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      expect(text).toBe(JSON.stringify(workflowResponse(await getWorkflow(db, org.id, wf.workflow.id))));
+      return JSON.parse(text) as WorkflowResponse;
+    };
+    const first = await same();
+    expect(first.workflow).toEqual(wf.workflow);
+    expect(first.currentVersion).toEqual(wf.currentVersion);
+    await callJson(`/workflows/${wf.workflow.id}`, { key: org.ownerKey, method: "PATCH", body: { schedule: null, description: null } });
+    expect((await same()).currentVersion.version).toBe(2);
+    await callJson(`/workflows/${wf.workflow.id}`, { key: org.ownerKey, method: "DELETE" });
+    expect((await same()).workflow.archived).toBe(true);
   });
 });
 
