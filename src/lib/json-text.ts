@@ -50,15 +50,5 @@ export function preSerializedList<K extends string, Item, Info extends object>(
   return out as { [P in K]: Item[] } & Info;
 }
 
-/**
- * The answer SQLite wrote as one JSON object: parsed once for every reader, and carrying its text, which the
- * REST layer sends as it is instead of serializing the object again.
- */
-export function preSerializedObject<T extends object>(json: string): T {
-  const out = JSON.parse(json) as T;
-  Object.defineProperty(out, BODY, { value: json, enumerable: false });
-  return out;
-}
-
 /** `[a,b,…]` from JSON texts of the items. */
 export const jsonArray = (items: readonly string[]): string => `[${items.join(",")}]`;

@@ -11,7 +11,7 @@ import {
   WorkflowSchema,
   WorkflowVersionSchema,
 } from "./schemas";
-import { archiveWorkflow, getWorkflow, getWorkflowResponse, listWorkflows, SLUG_LIST_LIMIT, workflowResponse } from "./store";
+import { archiveWorkflow, getWorkflow, listWorkflows, SLUG_LIST_LIMIT, workflowResponse } from "./store";
 
 /** A workflow with its current version: what get and update answer. */
 const WorkflowResponse = z.object({ workflow: WorkflowSchema, currentVersion: WorkflowVersionSchema }).openapi("WorkflowResponse");
@@ -48,7 +48,7 @@ export const getWorkflowOp = defineOperation({
   input: { path: UuidParam },
   output: WorkflowResponse,
   outputDescription: "The workflow; archived workflows are readable too.",
-  run: (ctx, { id }) => getWorkflowResponse(ctx.db, ctx.principal.org.id, id),
+  run: async (ctx, { id }) => workflowResponse(await getWorkflow(ctx.db, ctx.principal.org.id, id)),
 });
 
 export const createWorkflowOp = defineOperation({

@@ -2,7 +2,7 @@ import { and, asc, eq, gt, gte, isNull, or, sql, type SQL } from "drizzle-orm";
 import { preparedPerClient, type Database } from "../db/client";
 import { workflows, workflowVersions } from "../db/schema";
 import { ApiError, validationError } from "../lib/errors";
-import { jsonArray, preSerializedList, preSerializedObject } from "../lib/json-text";
+import { jsonArray, preSerializedList } from "../lib/json-text";
 import { cappedCount, listScope, pageOf, resolvePaging, type PageQuery } from "../lib/pagination";
 import { SLUG_PATTERN, type WorkflowConfig, type WorkflowView } from "./schemas";
 import { nextDueAt } from "./schedule";
@@ -203,31 +203,6 @@ export async function getWorkflow(db: Database, orgId: string, id: string): Prom
   const row = await workflowInOrg(db).get({ orgId, id });
   if (!row) throw new ApiError("not_found", "Workflow not found");
   return row as WorkflowWithVersion;
-}
-
-/** `workflowResponse` as SQLite writes it, for one workflow of an organization; prepared once per client. */
-const workflowResponseInOrg = preparedPerClient((db) =>
-  db
-    .select({
-      json: sql.raw(
-        `json_object('workflow', ${WORKFLOW_JSON}, 'currentVersion', json_object('id', ${V("id")}, 'workflowId', ${V("workflow_id")}, ` +
-          `'version', ${V("version")}, 'config', json(${V("config")}), 'createdAt', ${ISO(V("created_at"))}))`,
-      ),
-    })
-    .from(workflows)
-    .innerJoin(workflowVersions, eq(workflowVersions.id, workflows.currentVersionId))
-    .where(and(eq(workflows.orgId, sql.placeholder("orgId")), eq(workflows.id, sql.placeholder("id"))))
-    .prepare(),
-);
-
-/**
- * `GET /workflows/{id}`'s answer ({@link workflowResponse}) in one prepared statement, its JSON written by SQLite
- * (the list's item JSON and the version), archived ones included; 404 when it is not this organization's.
- */
-export async function getWorkflowResponse(db: Database, orgId: string, id: string): Promise<ReturnType<typeof workflowResponse>> {
-  const [row] = (await workflowResponseInOrg(db).values({ orgId, id })) as Array<[string]>;
-  if (!row) throw new ApiError("not_found", "Workflow not found");
-  return preSerializedObject(row[0]);
 }
 
 /** Rows for a new workflow and its first version; the caller writes them in one batch with its runs. */
