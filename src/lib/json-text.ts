@@ -52,3 +52,9 @@ export function preSerializedList<K extends string, Item, Info extends object>(
 
 /** `[a,b,…]` from JSON texts of the items. */
 export const jsonArray = (items: readonly string[]): string => `[${items.join(",")}]`;
+
+/**
+ * SQL for the ISO 8601 text of a millisecond timestamp column, exactly as `Date#toISOString` writes it (NULL for
+ * NULL): the timestamps of the answers SQLite writes.
+ */
+export const sqlIso = (column: string) => `strftime('%Y-%m-%dT%H:%M:%fZ', ${column} / 1000.0, 'unixepoch')`;

@@ -3,7 +3,7 @@ import { preparedPerClient, type Database } from "../db/client";
 import { mcpAuthProfiles, mcpServers } from "../db/schema";
 import { isUniqueViolation } from "../lib/d1";
 import { ApiError } from "../lib/errors";
-import { jsonArray, preSerializedList } from "../lib/json-text";
+import { jsonArray, preSerializedList, sqlIso } from "../lib/json-text";
 import { cappedCount, listScope, pageOf, resolvePaging, type PageQuery } from "../lib/pagination";
 import { sealSecret, secretHint } from "../lib/secret-box";
 import type { CreateMcpServerInput, McpServerView } from "./schemas";
@@ -36,7 +36,6 @@ function toView(server: ServerRow, profiles: ProfileRow[]): McpServerView {
 
 const profileOrder = [asc(mcpAuthProfiles.createdAt), asc(mcpAuthProfiles.name)];
 
-const ISO = (column: string) => `strftime('%Y-%m-%dT%H:%M:%fZ', ${column} / 1000.0, 'unixepoch')`;
 const S = (name: string) => `"mcp_servers"."${name}"`;
 const P = (name: string) => `"p"."${name}"`;
 
@@ -53,11 +52,11 @@ const SERVER_JSON = `json_object(
   'defaultMcpAuthProfileId', ${S("default_auth_profile_id")},
   'authProfiles', json((SELECT json_group_array(json_object(
       'id', ${P("id")}, 'name', ${P("name")}, 'type', ${P("type")}, 'headerName', ${P("header_name")},
-      'secretHint', ${P("secret_hint")}, 'createdAt', ${ISO(P("created_at"))}
+      'secretHint', ${P("secret_hint")}, 'createdAt', ${sqlIso(P("created_at"))}
     ) ORDER BY ${P("created_at")}, ${P("name")})
     FROM "mcp_auth_profiles" AS "p" WHERE ${P("org_id")} = ${S("org_id")} AND ${P("mcp_server_id")} = ${S("id")})),
-  'createdAt', ${ISO(S("created_at"))},
-  'updatedAt', ${ISO(S("updated_at"))}
+  'createdAt', ${sqlIso(S("created_at"))},
+  'updatedAt', ${sqlIso(S("updated_at"))}
 )`.replace(/\s*\n\s*/g, " ");
 
 type ServerListRow = [json: string, createdAt: number, id: string, total: number | null];

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, or, sql, type Co
 import { preparedPerClient, type Database } from "../db/client";
 import { runEvaluations, runs, runToolCalls, runTraces } from "../db/schema";
 import { ApiError } from "../lib/errors";
-import { jsonArray, preSerializedList } from "../lib/json-text";
+import { jsonArray, preSerializedList, sqlIso } from "../lib/json-text";
 import { cappedCount, listScope, pageOf, resolvePaging, type Keyset, type KeysetShape } from "../lib/pagination";
 import { redactText, redactValue } from "../lib/redaction";
 import { parseStored, StoredCriterionResult, StoredSpan } from "./records";
@@ -182,9 +182,6 @@ export function runsAfter(sort: string, after: Keyset): SQL {
 
 /** `"runs"."<column>"`: the JSON below is written out once rather than built by drizzle per request. */
 const col = (name: string) => `"runs"."${name}"`;
-
-/** The ISO 8601 text of a millisecond timestamp column, exactly as Date#toISOString writes it; NULL for NULL. */
-export const sqlIso = (column: string) => `strftime('%Y-%m-%dT%H:%M:%fZ', ${column} / 1000.0, 'unixepoch')`;
 
 /**
  * A run's summary as SQLite writes it: the same fields, in the same order, as {@link toRunSummary}, with

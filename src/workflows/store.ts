@@ -2,7 +2,7 @@ import { and, asc, eq, gt, gte, isNull, or, sql, type SQL } from "drizzle-orm";
 import { preparedPerClient, type Database } from "../db/client";
 import { workflows, workflowVersions } from "../db/schema";
 import { ApiError, validationError } from "../lib/errors";
-import { jsonArray, preSerializedList } from "../lib/json-text";
+import { jsonArray, preSerializedList, sqlIso } from "../lib/json-text";
 import { cappedCount, listScope, pageOf, resolvePaging, type PageQuery } from "../lib/pagination";
 import { SLUG_PATTERN, type WorkflowConfig, type WorkflowView } from "./schemas";
 import { nextDueAt } from "./schedule";
@@ -89,7 +89,6 @@ function categoriesOf(query: { category?: string; categorySlug?: string }): stri
   return [...new Set(slugs)];
 }
 
-const ISO = (column: string) => `strftime('%Y-%m-%dT%H:%M:%fZ', ${column} / 1000.0, 'unixepoch')`;
 const W = (name: string) => `"workflows"."${name}"`;
 const V = (name: string) => `"workflow_versions"."${name}"`;
 /** A field of the version's stored config, as JSON (a missing one is null). */
@@ -107,16 +106,16 @@ const WORKFLOW_JSON = `json_object(
   'testerTargets', ${CONFIG("testerTargets")},
   'criteria', ${CONFIG("criteria")},
   'schedule', CASE WHEN json_type(${V("config")}, '$.schedule') = 'object' THEN json_set(${CONFIG("schedule")}, '$.nextRunAt',
-    CASE WHEN ${W("schedule_enabled")} AND ${W("next_due_at")} IS NOT NULL THEN ${ISO(W("next_due_at"))} END) END,
+    CASE WHEN ${W("schedule_enabled")} AND ${W("next_due_at")} IS NOT NULL THEN ${sqlIso(W("next_due_at"))} END) END,
   'limits', ${CONFIG("limits")},
   'retryPolicy', ${CONFIG("retryPolicy")},
   'toolPolicy', ${CONFIG("toolPolicy")},
   'metadata', ${CONFIG("metadata")},
-  'currentVersion', json_object('id', ${V("id")}, 'version', ${V("version")}, 'createdAt', ${ISO(V("created_at"))}),
+  'currentVersion', json_object('id', ${V("id")}, 'version', ${V("version")}, 'createdAt', ${sqlIso(V("created_at"))}),
   'archived', json(CASE WHEN ${W("archived_at")} IS NULL THEN 'false' ELSE 'true' END),
-  'archivedAt', ${ISO(W("archived_at"))},
-  'createdAt', ${ISO(W("created_at"))},
-  'updatedAt', ${ISO(W("updated_at"))}
+  'archivedAt', ${sqlIso(W("archived_at"))},
+  'createdAt', ${sqlIso(W("created_at"))},
+  'updatedAt', ${sqlIso(W("updated_at"))}
 )`.replace(/\s*\n\s*/g, " ");
 
 type WorkflowListRow = [json: string, createdAt: number, id: string, total: number | null];
