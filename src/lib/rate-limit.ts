@@ -289,21 +289,15 @@ function registerRateLimitHeaders(registry: OpenAPIRegistry): void {
 }
 
 /**
- * Mounts rate limiting on the API app and registers the headers its documentation references; each route adds
- * its own part with withRateLimitDocs (src/routes/rest.ts does for every operation). With `authenticate`, both
- * run as one middleware, authentication first (src/app.ts: one layer fewer on every request); without it, the
- * limits must be mounted after an authentication middleware.
+ * Mounts authentication and rate limiting on the API app as one middleware, authentication first (src/app.ts: one
+ * layer fewer on every request), and registers the headers its documentation references; each route adds its own
+ * part with withRateLimitDocs (src/routes/rest.ts does for every operation).
  */
-export function useRateLimits(api: ApiApp, authenticate?: (c: Context<AppEnv>) => void | Promise<void>): void {
-  api.use(
-    "*",
-    authenticate
-      ? async (c, next) => {
-          const pending = authenticate(c);
-          if (pending) await pending;
-          return rateLimit(c, next);
-        }
-      : rateLimit,
-  );
+export function useRateLimits(api: ApiApp, authenticate: (c: Context<AppEnv>) => void | Promise<void>): void {
+  api.use("*", async (c, next) => {
+    const pending = authenticate(c);
+    if (pending) await pending;
+    return rateLimit(c, next);
+  });
   registerRateLimitHeaders(api.openAPIRegistry);
 }

@@ -34,14 +34,12 @@ function toView(server: ServerRow, profiles: ProfileRow[]): McpServerView {
   };
 }
 
-const profileOrder = [asc(mcpAuthProfiles.createdAt), asc(mcpAuthProfiles.name)];
-
 const S = (name: string) => `"mcp_servers"."${name}"`;
 const P = (name: string) => `"p"."${name}"`;
 
 /**
  * A source as SQLite writes it: the same fields, in the same order, as `toView`, its auth profiles (never their
- * secrets) in `profileOrder` from a correlated subquery on mcp_auth_profiles_server_idx.
+ * secrets) oldest first, then by name, from a correlated subquery on mcp_auth_profiles_server_idx.
  */
 const SERVER_JSON = `json_object(
   'id', ${S("id")},

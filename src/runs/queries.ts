@@ -24,37 +24,8 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 /** The one redaction of a run's free-text fields (reason, error), for every answer that carries them. */
 const redactNullable = (s: string | null) => (s === null ? null : redactedOnce(s));
 
-/** The columns a list item needs: everything but the evaluator output. */
-const summaryColumns = {
-  id: runs.id,
-  workflowId: runs.workflowId,
-  workflowName: runs.workflowName,
-  workflowVersionId: runs.workflowVersionId,
-  workflowVersion: runs.workflowVersion,
-  status: runs.status,
-  classification: runs.classification,
-  trigger: runs.trigger,
-  reason: runs.reason,
-  modelId: runs.modelId,
-  skillMode: runs.skillMode,
-  skillVersionId: runs.skillVersionId,
-  baselineRunId: runs.baselineRunId,
-  createdAt: runs.createdAt,
-  enqueuedAt: runs.enqueuedAt,
-  startedAt: runs.startedAt,
-  finishedAt: runs.finishedAt,
-  durationMs: runs.durationMs,
-  costUsd: runs.costUsd,
-  inputTokens: runs.inputTokens,
-  outputTokens: runs.outputTokens,
-  error: runs.error,
-  mcpProtocolVersion: runs.mcpProtocolVersion,
-  mcpProtocolEra: runs.mcpProtocolEra,
-  skillDigest: runs.skillDigest,
-  attempt: runs.attempt,
-  retryOfRunId: runs.retryOfRunId,
-};
-type SummaryRow = Pick<RunRow, keyof typeof summaryColumns>;
+/** What a run's summary shows: the row but its organization, dispatch bookkeeping and evaluator output. */
+type SummaryRow = Omit<RunRow, "orgId" | "activeFingerprint" | "scheduleDueAt" | "queueAttempts" | "timeoutSeconds" | "evaluatorOutput">;
 
 /** A run as every answer shows it, redacted: the one view dispatch answers and run reads share. */
 export function toRunSummary(row: SummaryRow): RunSummaryView {
