@@ -52,15 +52,14 @@ export function scenarios(seeded: Seeded, withOverview: boolean): Scenario[] {
   const wf = seeded.workflowIds[Math.floor(seeded.workflowIds.length / 2)]!;
   // The first source has an auth profile (every third has one), so its read includes the profiles query's rows.
   const source = seeded.sourceIds[0]!;
+  const openapi = { worker: "armature", method: "GET", path: `${API}/openapi` } as const;
   const list: Scenario[] = [
     { name: HELLO, label: "hello-world Worker", worker: "hello-world", method: "GET", path: "/", expectStatus: 200 },
     {
       // As browsers, curl --compressed, openapi-generator and Cloudflare's edge ask for it.
       name: "openapi",
       label: "GET /openapi (Accept-Encoding: gzip)",
-      worker: "armature",
-      method: "GET",
-      path: `${API}/openapi`,
+      ...openapi,
       headers: { "accept-encoding": "gzip" },
       expectStatus: 200,
       staticBare: true,
@@ -69,18 +68,14 @@ export function scenarios(seeded: Seeded, withOverview: boolean): Scenario[] {
     {
       name: "openapi-identity",
       label: "GET /openapi (no Accept-Encoding: identity)",
-      worker: "armature",
-      method: "GET",
-      path: `${API}/openapi`,
+      ...openapi,
       expectStatus: 200,
       staticBare: true,
     },
     {
       name: "openapi-304",
       label: "GET /openapi (gzip, If-None-Match: 304)",
-      worker: "armature",
-      method: "GET",
-      path: `${API}/openapi`,
+      ...openapi,
       headers: { "accept-encoding": "gzip" },
       resolveHeaders: async (fetchOnce) => {
         const res = await fetchOnce();

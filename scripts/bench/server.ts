@@ -92,6 +92,15 @@ export async function startServer(opts: {
   const bundle = path.join(opts.bundleDir, "index.js");
   const direct = [{ host: "127.0.0.1", port: 0 }];
 
+  /** A reference Worker of this harness: `workers/<name>.js`, with the bundle's compatibility settings. */
+  const referenceWorker = (name: string, extra: Record<string, unknown>) =>
+    ({
+      ...compat,
+      name,
+      modulesRoot: WORKER_DIR,
+      modules: [{ type: "ESModule", path: path.join(WORKER_DIR, `${name}.js`) }],
+      ...extra,
+    }) as V4WorkerOptions;
   const all: V4WorkerOptions[] = [
     {
       ...(bindings as object),
@@ -113,36 +122,14 @@ export async function startServer(opts: {
       ],
       unsafeDirectSockets: direct,
     } as V4WorkerOptions,
-    {
-      ...compat,
-      name: "hello-world",
-      modulesRoot: WORKER_DIR,
-      modules: [{ type: "ESModule", path: path.join(WORKER_DIR, "hello-world.js") }],
-      unsafeDirectSockets: direct,
-    },
-    {
-      ...compat,
-      name: "bare",
-      modulesRoot: WORKER_DIR,
-      modules: [{ type: "ESModule", path: path.join(WORKER_DIR, "bare.js") }],
+    referenceWorker("hello-world", { unsafeDirectSockets: direct }),
+    referenceWorker("bare", {
       d1Databases: bindings.d1Databases as V4WorkerOptions["d1Databases"],
       queueProducers,
       unsafeDirectSockets: direct,
-    },
-    {
-      ...compat,
-      name: "static",
-      modulesRoot: WORKER_DIR,
-      modules: [{ type: "ESModule", path: path.join(WORKER_DIR, "static.js") }],
-      unsafeDirectSockets: direct,
-    },
-    {
-      ...compat,
-      name: "queue-sink",
-      modulesRoot: WORKER_DIR,
-      modules: [{ type: "ESModule", path: path.join(WORKER_DIR, "queue-sink.js") }],
-      queueConsumers: { [queueName]: { maxBatchSize: 100, maxBatchTimeout: 1 } },
-    },
+    }),
+    referenceWorker("static", { unsafeDirectSockets: direct }),
+    referenceWorker("queue-sink", { queueConsumers: { [queueName]: { maxBatchSize: 100, maxBatchTimeout: 1 } } }),
   ];
 
   const workers = opts.runConsumer ? all.slice(0, 1) : all;
