@@ -357,6 +357,8 @@ export const insightTopicSessions = sqliteTable(
     index("insight_topic_sessions_org_idx").on(t.orgId, t.topicId, t.startedAt),
     // The 24h reads (all topics of a window of hours): the window's links only, from the index alone (migration 0006).
     index("insight_topic_sessions_started_idx").on(t.orgId, t.startedAt, t.topicId, t.frustration),
+    // The rollup replaces one session's links (and moves their counts out of the topic days) by session (migration 0007).
+    index("insight_topic_sessions_session_idx").on(t.orgId, t.sessionId),
   ],
 );
 

@@ -1,13 +1,17 @@
 import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import type { AppContext } from "../context";
-import { insightEvents, insightPendingRollups, insightSessions, insightSessionTools, insightTopicSessions } from "../db/schema";
+import { insightEvents, insightPendingRollups } from "../db/schema";
 import { chunk } from "../lib/d1";
 import { orderEvents, searchKey, summarizeSession, topicKey, topicLabel, type DeriveEvent, type SessionAggregate } from "./derive";
 
-// Keeps the insights aggregates current (docs/insights.md, "What is derived"). Every aggregate is recomputed from
-// its sources, never incremented, so a rollup can run twice, late, or concurrently with another and the last one
-// to write leaves the same rows as a single run over all events.
+// Keeps the insights aggregates current (docs/insights.md, "What is derived"). A session's row is recomputed from
+// its events (never incremented), so a rollup can run twice, late, or concurrently with another. Everything summed
+// over sessions (hourly buckets, topic days, tool days, cluster days, session days) moves by the difference: in
+// the same D1 batch (one transaction) as the session's row, its old contribution is taken out of each aggregate
+// and its new one added, so every aggregate stays the sum of the rows underneath it whatever ran before or runs
+// concurrently, and a rollup costs what its own sessions hold, not what their hour or day already holds.
+// recomputeInsightAggregates rebuilds the same aggregates from the rows; the sweep runs it for the day just ended.
 
 /** A session's summary reads at most this many of its events (the first ones, by time); later ones are not read. */
 export const MAX_SESSION_EVENTS = 2000;
@@ -17,6 +21,8 @@ export const INSIGHT_EVENT_RETENTION_MS = 30 * 24 * 3600_000;
 const PRUNE_BATCH = 5000;
 /** Sessions whose events are read in one D1 batch. */
 const SESSIONS_PER_READ = 20;
+/** Statements per D1 batch of the writes (whole sessions: one session's statements are never split). */
+const STATEMENTS_PER_WRITE = 100;
 const HOUR_MS = 3600_000;
 const DAY_MS = 24 * HOUR_MS;
 /** D1 binds at most 100 parameters per statement. */
@@ -26,13 +32,13 @@ const MISSES_PER_INSERT = 45;
 
 type RollupDeps = Pick<AppContext, "db" | "now" | "log">;
 
-const hourOf = (d: Date) => Math.floor(d.getTime() / HOUR_MS) * HOUR_MS;
 const dayOf = (d: Date) => Math.floor(d.getTime() / DAY_MS) * DAY_MS;
 
 /**
- * Recomputes the aggregates of these sessions of the organization from their events: the `insight_sessions` rows,
- * the topics and topic links, the failed-search clusters and misses, the hourly buckets the sessions are (or were)
- * in, and the tool days their tool calls and tool lists fall on. Sessions without events are left as they are.
+ * Recomputes the rows of these sessions of the organization from their events: the `insight_sessions` rows, the
+ * topics and topic links, the failed-search clusters and misses, the tool-day shares; and moves each session's
+ * contribution to the hourly buckets, topic days, tool days, cluster days and session days from what it was to
+ * what it is, all in the session's own transaction. Sessions without events are left as they are.
  */
 export async function rollupSessions(ctx: RollupDeps, orgId: string, sessionIds: string[], opts: { clearMarksUpTo?: Date } = {}): Promise<void> {
   const ids = [...new Set(sessionIds)];
@@ -41,117 +47,48 @@ export async function rollupSessions(ctx: RollupDeps, orgId: string, sessionIds:
   const d1 = db.$client;
   const now = ctx.now().getTime();
 
-  // 1. Each session's events (the first MAX_SESSION_EVENTS by time), and the rows as they were (their bucket may move).
+  // 1. Each session's events (the first MAX_SESSION_EVENTS by time).
   const eventsBySession = new Map<string, DeriveEvent[]>();
-  const before = new Map<string, { startedAt: Date; mcpServerId: string | null }>();
-  const oldShares: Array<{ day: Date; toolName: string }> = [];
-  // The topic days to recompute: (topic, day of started_at) of the sessions' links, before and after.
-  const topicDays = new Map<string, { topicId: string; day: number }>();
-  const addTopicDay = (topicId: string, startedAt: Date) => {
-    const day = dayOf(startedAt);
-    topicDays.set(`${topicId}|${day}`, { topicId, day });
-  };
-  // The session days to recompute (asOf): the days the sessions started on, before and after.
-  const sessionDays = new Set<number>();
-  // The cluster days to recompute: (source, key, day) of the sessions' misses (a miss never moves nor goes).
-  const clusterDays = new Map<string, { source: string; key: string; day: number }>();
-  const linksOf = (part: string[]) =>
-    db
-      .selectDistinct({ topicId: insightTopicSessions.topicId, startedAt: insightTopicSessions.startedAt })
-      .from(insightTopicSessions)
-      .where(and(eq(insightTopicSessions.orgId, orgId), inArray(insightTopicSessions.sessionId, part)));
   for (const part of chunk(ids, SESSIONS_PER_READ)) {
-    const [old, shares, links, ...reads] = await db.batch([
+    const [first, ...rest] = part.map((sessionId) =>
       db
-        .select({ id: insightSessions.id, startedAt: insightSessions.startedAt, mcpServerId: insightSessions.mcpServerId })
-        .from(insightSessions)
-        .where(and(eq(insightSessions.orgId, orgId), inArray(insightSessions.id, part))),
-      db
-        .selectDistinct({ day: insightSessionTools.day, toolName: insightSessionTools.toolName })
-        .from(insightSessionTools)
-        .where(and(eq(insightSessionTools.orgId, orgId), inArray(insightSessionTools.sessionId, part))),
-      linksOf(part),
-      ...part.map((sessionId) =>
-        db
-          .select()
-          .from(insightEvents)
-          .where(and(eq(insightEvents.orgId, orgId), eq(insightEvents.sessionId, sessionId)))
-          .orderBy(asc(insightEvents.occurredAt), asc(insightEvents.id))
-          .limit(MAX_SESSION_EVENTS),
-      ),
-    ]);
-    for (const row of old) before.set(row.id, row);
-    oldShares.push(...shares);
-    for (const link of links) addTopicDay(link.topicId, link.startedAt);
+        .select()
+        .from(insightEvents)
+        .where(and(eq(insightEvents.orgId, orgId), eq(insightEvents.sessionId, sessionId)))
+        .orderBy(asc(insightEvents.occurredAt), asc(insightEvents.id))
+        .limit(MAX_SESSION_EVENTS),
+    );
+    const reads = await db.batch([first!, ...rest]);
     part.forEach((id, i) => {
       const events = reads[i] as DeriveEvent[];
       if (events.length) eventsBySession.set(id, orderEvents(events));
     });
   }
 
-  const buckets = new Map<string, { source: string; hour: number }>();
-  const addBucket = (source: string | null, at: Date) => buckets.set(`${source ?? ""}|${hourOf(at)}`, { source: source ?? "", hour: hourOf(at) });
-  // The tool days to recompute: those the sessions' shares touch now and touched before.
-  const toolDays = new Map<number, Set<string>>();
-  const addToolDay = (day: number, tool: string) => toolDays.set(day, (toolDays.get(day) ?? new Set<string>()).add(tool));
-  for (const old of oldShares) addToolDay(old.day.getTime(), old.toolName);
-
-  // 2. Per session, one batch (one transaction): the session row, then everything derived from it.
-  for (const [sessionId, events] of eventsBySession) {
-    const agg = summarizeSession(events);
-    const old = before.get(sessionId);
-    if (old) addBucket(old.mcpServerId, old.startedAt);
-    addBucket(agg.mcpServerId, agg.startedAt);
-    if (old) sessionDays.add(dayOf(old.startedAt));
-    sessionDays.add(dayOf(agg.startedAt));
-    for (const { source, key, events: failed } of missesOf(events)) {
-      for (const e of failed) clusterDays.set(`${source}|${key}|${dayOf(e.occurredAt)}`, { source, key, day: dayOf(e.occurredAt) });
-    }
-    const shares = toolSharesOf(events);
-    for (const share of shares) addToolDay(share.day, share.tool);
-    await d1.batch([...sessionStatements(d1, orgId, sessionId, agg, events, now), ...toolShareStatements(d1, orgId, sessionId, agg.events, shares)]);
-  }
-
-  // The links as they are now (a rolled-up session's links were replaced in its batch).
-  const rolledUp = [...eventsBySession.keys()];
-  for (const part of chunk(rolledUp, MAX_PARAMS - 4)) for (const link of await linksOf(part)) addTopicDay(link.topicId, link.startedAt);
-
-  // 3. Hourly buckets: each recomputed in one statement from the sessions that started in its hour; then the
-  // topic days and session days, each recomputed from its sessions the same way.
-  const bucketStatements = [
-    ...[...buckets.values()].flatMap(({ source, hour }) => bucketStatementsFor(d1, orgId, source, hour)),
-    ...[...topicDays.values()].flatMap(({ topicId, day }) => topicDayStatements(d1, orgId, topicId, day)),
-    ...[...sessionDays].flatMap((day) => sessionDayStatements(d1, orgId, day)),
-    ...[...clusterDays.values()].map(({ source, key, day }) => clusterDayStatement(d1, orgId, source, key, day)),
-  ];
-  for (const part of chunk(bucketStatements, 50)) await d1.batch(part);
-
-  // 4. Tool days: each recomputed from the sessions' shares of that day and tool (never from raw events).
-  const toolStatements: D1PreparedStatement[] = [];
-  for (const [day, names] of toolDays) {
-    for (const part of chunk([...names].sort(), MAX_PARAMS - 10)) toolStatements.push(...toolDayStatements(d1, orgId, day, part));
-  }
-  // Last, in the same round trip as the last tool days: the sessions' pending-rollup marks (set up to
-  // clearMarksUpTo; a later mark belongs to a later rollup), now that everything derived is written.
+  // 2. Per session, its statements in one transaction; whole sessions grouped into batches of about
+  // STATEMENTS_PER_WRITE. The sessions' pending-rollup marks (set up to clearMarksUpTo; a later mark belongs to
+  // a later rollup) go in the last batch, once everything derived is written.
+  const groups: D1PreparedStatement[][] = [];
+  for (const [sessionId, events] of eventsBySession) groups.push(sessionStatements(d1, orgId, sessionId, summarizeSession(events), events, now));
   if (opts.clearMarksUpTo) {
     for (const part of chunk(ids, MAX_PARAMS - 4)) {
-      toolStatements.push(
+      groups.push([
         d1
           .prepare(`DELETE FROM insight_pending_rollups WHERE org_id = ? AND queued_at <= ? AND session_id IN (${part.map(() => "?").join(", ")})`)
           .bind(orgId, opts.clearMarksUpTo.getTime(), ...part),
-      );
+      ]);
     }
   }
-  for (const part of chunk(toolStatements, 50)) await d1.batch(part);
-  ctx.log.debug("insights rollup", {
-    orgId,
-    sessions: eventsBySession.size,
-    buckets: buckets.size,
-    toolDays: toolDays.size,
-    topicDays: topicDays.size,
-    sessionDays: sessionDays.size,
-    clusterDays: clusterDays.size,
-  });
+  let batch: D1PreparedStatement[] = [];
+  for (const group of groups) {
+    if (batch.length && batch.length + group.length > STATEMENTS_PER_WRITE) {
+      await d1.batch(batch);
+      batch = [];
+    }
+    batch.push(...group);
+  }
+  if (batch.length) await d1.batch(batch);
+  ctx.log.debug("insights rollup", { orgId, sessions: eventsBySession.size });
 }
 
 function toolNamesOf(e: DeriveEvent): string[] {
@@ -177,6 +114,23 @@ function missesOf(events: DeriveEvent[]) {
 /** The guard that our computation is the stored one: a rollup that read fewer events (a concurrent, older read) writes no derived rows. */
 const SESSION_IS_OURS = `EXISTS (SELECT 1 FROM insight_sessions WHERE org_id = ? AND id = ? AND events = ?)`;
 
+/** SQL for the hour and the UTC day an epoch-milliseconds column falls in. */
+const hourSql = (col: string) => `(${col} - ${col} % ${HOUR_MS})`;
+const daySql = (col: string) => `(${col} - ${col} % ${DAY_MS})`;
+/** Frustration scores have 3 decimals; sums moved by differences are rounded to them so they never drift. */
+const sum3 = (a: string, op: "+" | "-", b: string) => `round(${a} ${op} ${b}, 3)`;
+
+/**
+ * The session's transaction, in order:
+ * 1. its old row's contribution out of its hourly bucket (deleting a bucket left without sessions), and, if it is
+ *    leaving its UTC day, that day's session day recomputed without it — only when the upsert below will win;
+ * 2. the session row, an upsert that never goes back to fewer events (a concurrent rollup that read before the
+ *    latest events arrived loses) and its new contribution into its bucket and session day;
+ * 3. its topic links and tool-day shares replaced, each old one taken out of its topic day / tool day and each
+ *    new one added — only when the stored row is this rollup's (SESSION_IS_OURS);
+ * 4. its failed searches: each miss not stored yet added to its cluster day, then stored (whichever rollup stores
+ *    a miss counts it).
+ */
 function sessionStatements(
   d1: D1Database,
   orgId: string,
@@ -186,9 +140,43 @@ function sessionStatements(
   now: number,
 ): D1PreparedStatement[] {
   const ours = [orgId, sessionId, agg.events];
+  const newDay = dayOf(agg.startedAt);
+  // The stored row as it is before the upsert, when the upsert will replace it.
+  const oldRow = `SELECT * FROM insight_sessions WHERE org_id = ? AND id = ? AND events <= ?`;
   const statements: D1PreparedStatement[] = [
-    // The session row; an upsert that never goes back to fewer events (a concurrent rollup that read before the
-    // latest events arrived loses).
+    d1
+      .prepare(
+        `UPDATE insight_buckets SET sessions = sessions - 1, tool_calls = insight_buckets.tool_calls - s.tool_calls,
+           tool_errors = insight_buckets.tool_errors - s.tool_errors, searches = insight_buckets.searches - s.searches,
+           failed_searches = insight_buckets.failed_searches - s.failed_searches,
+           frustration_sum = ${sum3("frustration_sum", "-", "s.frustration")}
+         FROM (${oldRow}) s
+         WHERE insight_buckets.org_id = s.org_id AND insight_buckets.mcp_server_id = coalesce(s.mcp_server_id, '')
+           AND insight_buckets.bucket_start = ${hourSql("s.started_at")}`,
+      )
+      .bind(...ours),
+    d1
+      .prepare(
+        `DELETE FROM insight_buckets WHERE sessions <= 0 AND (org_id, mcp_server_id, bucket_start) IN (
+           SELECT org_id, coalesce(mcp_server_id, ''), ${hourSql("started_at")} FROM insight_sessions WHERE org_id = ? AND id = ?)`,
+      )
+      .bind(orgId, sessionId),
+    // Leaving its day (its start moved to another day): the old day without it, deleted if nothing is left in it.
+    d1
+      .prepare(
+        `DELETE FROM insight_session_days WHERE (org_id, day) IN (
+           SELECT org_id, ${daySql("started_at")} FROM (${oldRow}) WHERE ${daySql("started_at")} <> ?)`,
+      )
+      .bind(...ours, newDay),
+    d1
+      .prepare(
+        `INSERT INTO insight_session_days (org_id, day, updated_at)
+         SELECT o.org_id, o.day, max(x.updated_at)
+         FROM (SELECT org_id, id, ${daySql("started_at")} AS day FROM (${oldRow}) WHERE ${daySql("started_at")} <> ?) o
+         JOIN insight_sessions x ON x.org_id = o.org_id AND x.started_at >= o.day AND x.started_at < o.day + ${DAY_MS} AND x.id <> o.id
+         WHERE true GROUP BY o.org_id, o.day`,
+      )
+      .bind(...ours, newDay),
     d1
       .prepare(
         `INSERT INTO insight_sessions (org_id, id, mcp_server_id, client_name, client_version, started_at, last_event_at, events,
@@ -219,6 +207,24 @@ function sessionStatements(
         JSON.stringify(agg.summary),
         now,
       ),
+    d1
+      .prepare(
+        `INSERT INTO insight_buckets (org_id, mcp_server_id, bucket_start, sessions, tool_calls, tool_errors, searches, failed_searches, frustration_sum)
+         SELECT org_id, coalesce(mcp_server_id, ''), ${hourSql("started_at")}, 1, tool_calls, tool_errors, searches, failed_searches, frustration
+         FROM insight_sessions WHERE org_id = ? AND id = ? AND events = ?
+         ON CONFLICT (org_id, mcp_server_id, bucket_start) DO UPDATE SET sessions = sessions + 1,
+           tool_calls = insight_buckets.tool_calls + excluded.tool_calls, tool_errors = insight_buckets.tool_errors + excluded.tool_errors,
+           searches = insight_buckets.searches + excluded.searches, failed_searches = insight_buckets.failed_searches + excluded.failed_searches,
+           frustration_sum = ${sum3("insight_buckets.frustration_sum", "+", "excluded.frustration_sum")}`,
+      )
+      .bind(...ours),
+    d1
+      .prepare(
+        `INSERT INTO insight_session_days (org_id, day, updated_at)
+         SELECT org_id, ${daySql("started_at")}, updated_at FROM insight_sessions WHERE org_id = ? AND id = ? AND events = ?
+         ON CONFLICT (org_id, day) DO UPDATE SET updated_at = max(insight_session_days.updated_at, excluded.updated_at)`,
+      )
+      .bind(...ours),
   ];
 
   // Topics: created on first sight with the first raw intent as label; an existing topic (its id, label, flags) is
@@ -239,7 +245,18 @@ function sessionStatements(
         .bind(crypto.randomUUID(), orgId, key, label, now, now),
     );
   }
+  const links = `SELECT org_id, topic_id, ${daySql("started_at")} AS day, frustration FROM insight_topic_sessions WHERE org_id = ? AND session_id = ?`;
   statements.push(
+    d1
+      .prepare(
+        `UPDATE insight_topic_days SET sessions = sessions - 1, frustration_sum = ${sum3("frustration_sum", "-", "l.frustration")}
+         FROM (${links} AND ${SESSION_IS_OURS}) l
+         WHERE insight_topic_days.org_id = l.org_id AND insight_topic_days.day = l.day AND insight_topic_days.topic_id = l.topic_id`,
+      )
+      .bind(orgId, sessionId, ...ours),
+    d1
+      .prepare(`DELETE FROM insight_topic_days WHERE sessions <= 0 AND (org_id, day, topic_id) IN (SELECT org_id, day, topic_id FROM (${links}))`)
+      .bind(orgId, sessionId),
     d1.prepare(`DELETE FROM insight_topic_sessions WHERE org_id = ? AND session_id = ? AND ${SESSION_IS_OURS}`).bind(orgId, sessionId, ...ours),
   );
   for (const keys of chunk([...labels.keys()], MAX_PARAMS - 10)) {
@@ -255,9 +272,23 @@ function sessionStatements(
         .bind(sessionId, agg.events, orgId, ...keys),
     );
   }
+  if (labels.size) {
+    statements.push(
+      d1
+        .prepare(
+          `INSERT INTO insight_topic_days (org_id, topic_id, day, sessions, frustration_sum)
+           SELECT org_id, topic_id, day, 1, frustration FROM (${links} AND ${SESSION_IS_OURS}) WHERE true
+           ON CONFLICT (org_id, day, topic_id) DO UPDATE SET sessions = sessions + 1,
+             frustration_sum = ${sum3("insight_topic_days.frustration_sum", "+", "excluded.frustration_sum")}`,
+        )
+        .bind(orgId, sessionId, ...ours),
+    );
+  }
+
+  statements.push(...toolShareStatements(d1, orgId, sessionId, agg.events, toolSharesOf(events)));
 
   // Failed-search clusters, by (source of the search event, searchKey), the query as first seen; one miss per
-  // failed search event (its id is the event's, so a second rollup inserts nothing).
+  // failed search event (its id is the event's, so a second rollup inserts nothing and counts nothing).
   for (const { source, key, query, events: failed } of missesOf(events)) {
     statements.push(
       d1
@@ -268,108 +299,32 @@ function sessionStatements(
         .bind(crypto.randomUUID(), orgId, source, key, query, now),
     );
     for (const part of chunk(failed, MISSES_PER_INSERT)) {
+      const values = part.map(() => "(?, ?)").join(", ");
+      const params = part.flatMap((e) => [e.id, e.occurredAt.getTime()]);
+      const cluster = `insight_search_clusters c WHERE c.org_id = ? AND c.mcp_server_id = ? AND c.key = ?`;
       statements.push(
         d1
           .prepare(
+            `INSERT INTO insight_cluster_days (org_id, cluster_id, day, misses, first_seen, last_seen)
+             SELECT c.org_id, c.id, ${daySql("v.column2")} AS d, count(*), min(v.column2), max(v.column2)
+             FROM (VALUES ${values}) v, ${cluster}
+               AND NOT EXISTS (SELECT 1 FROM insight_search_misses m WHERE m.org_id = c.org_id AND m.event_id = v.column1)
+             GROUP BY c.org_id, c.id, d
+             ON CONFLICT (org_id, day, cluster_id) DO UPDATE SET misses = insight_cluster_days.misses + excluded.misses,
+               first_seen = min(insight_cluster_days.first_seen, excluded.first_seen), last_seen = max(insight_cluster_days.last_seen, excluded.last_seen)`,
+          )
+          .bind(...params, orgId, source, key),
+        d1
+          .prepare(
             `INSERT INTO insight_search_misses (org_id, cluster_id, event_id, session_id, occurred_at)
-             SELECT c.org_id, c.id, v.column1, ?, v.column2 FROM (VALUES ${part.map(() => "(?, ?)").join(", ")}) v, insight_search_clusters c
-             WHERE c.org_id = ? AND c.mcp_server_id = ? AND c.key = ?
+             SELECT c.org_id, c.id, v.column1, ?, v.column2 FROM (VALUES ${values}) v, ${cluster}
              ON CONFLICT (org_id, event_id) DO NOTHING`,
           )
-          .bind(sessionId, ...part.flatMap((e) => [e.id, e.occurredAt.getTime()]), orgId, source, key),
+          .bind(sessionId, ...params, orgId, source, key),
       );
     }
   }
   return statements;
-}
-
-/**
- * The bucket (organization, source or "", hour) from the sessions that started in that hour, in one statement,
- * so whatever ran before and whatever runs concurrently, the last statement leaves the sums of the current rows.
- * A bucket with no session left (its only session moved to another hour or source) is deleted.
- */
-function bucketStatementsFor(d1: D1Database, orgId: string, source: string, hour: number): D1PreparedStatement[] {
-  const range = [orgId, source, hour, hour + HOUR_MS];
-  const inBucket = `org_id = ? AND coalesce(mcp_server_id, '') = ? AND started_at >= ? AND started_at < ?`;
-  return [
-    d1
-      .prepare(
-        `INSERT INTO insight_buckets (org_id, mcp_server_id, bucket_start, sessions, tool_calls, tool_errors, searches, failed_searches, frustration_sum)
-         SELECT org_id, ?, ?, count(*), sum(tool_calls), sum(tool_errors), sum(searches), sum(failed_searches), sum(frustration)
-         FROM insight_sessions WHERE ${inBucket} GROUP BY org_id
-         ON CONFLICT (org_id, mcp_server_id, bucket_start) DO UPDATE SET sessions = excluded.sessions, tool_calls = excluded.tool_calls,
-           tool_errors = excluded.tool_errors, searches = excluded.searches, failed_searches = excluded.failed_searches,
-           frustration_sum = excluded.frustration_sum`,
-      )
-      .bind(source, hour, ...range),
-    d1
-      .prepare(
-        `DELETE FROM insight_buckets WHERE org_id = ? AND mcp_server_id = ? AND bucket_start = ?
-         AND NOT EXISTS (SELECT 1 FROM insight_sessions WHERE ${inBucket})`,
-      )
-      .bind(orgId, source, hour, ...range),
-  ];
-}
-
-/**
- * The topic day (organization, topic, UTC day): the topic's links whose session started that day, counted, with
- * their frustration summed, in one statement (an indexed read of that topic's links of the day). A topic day no
- * link is left in is deleted. Exported for the read tests' fixtures.
- */
-export function topicDayStatements(d1: D1Database, orgId: string, topicId: string, day: number): D1PreparedStatement[] {
-  const range = [orgId, topicId, day, day + DAY_MS];
-  const inDay = `org_id = ? AND topic_id = ? AND started_at >= ? AND started_at < ?`;
-  return [
-    d1
-      .prepare(
-        `INSERT INTO insight_topic_days (org_id, topic_id, day, sessions, frustration_sum)
-         SELECT org_id, topic_id, ?, count(*), sum(frustration) FROM insight_topic_sessions WHERE ${inDay} GROUP BY org_id, topic_id
-         ON CONFLICT (org_id, day, topic_id) DO UPDATE SET sessions = excluded.sessions, frustration_sum = excluded.frustration_sum`,
-      )
-      .bind(day, ...range),
-    d1
-      .prepare(`DELETE FROM insight_topic_days WHERE org_id = ? AND topic_id = ? AND day = ? AND NOT EXISTS (SELECT 1 FROM insight_topic_sessions WHERE ${inDay})`)
-      .bind(orgId, topicId, day, ...range),
-  ];
-}
-
-/**
- * The session day (organization, UTC day): the latest updated_at of the sessions that started that day (the
- * overview's asOf), in one statement over that day's sessions; deleted when no session is left in the day.
- * Exported for the read tests' fixtures.
- */
-export function sessionDayStatements(d1: D1Database, orgId: string, day: number): D1PreparedStatement[] {
-  const range = [orgId, day, day + DAY_MS];
-  const inDay = `org_id = ? AND started_at >= ? AND started_at < ?`;
-  return [
-    d1
-      .prepare(
-        `INSERT INTO insight_session_days (org_id, day, updated_at)
-         SELECT org_id, ?, max(updated_at) FROM insight_sessions WHERE ${inDay} GROUP BY org_id
-         ON CONFLICT (org_id, day) DO UPDATE SET updated_at = excluded.updated_at`,
-      )
-      .bind(day, ...range),
-    d1
-      .prepare(`DELETE FROM insight_session_days WHERE org_id = ? AND day = ? AND NOT EXISTS (SELECT 1 FROM insight_sessions WHERE ${inDay})`)
-      .bind(orgId, day, ...range),
-  ];
-}
-
-/**
- * The cluster day (organization, cluster, UTC day): the cluster's misses that occurred that day, counted, with the
- * first and the last, in one statement (an indexed read of that cluster's misses of the day). Misses are never
- * deleted, so neither is a cluster day. Exported for the read tests' fixtures.
- */
-export function clusterDayStatement(d1: D1Database, orgId: string, source: string, key: string, day: number): D1PreparedStatement {
-  return d1
-    .prepare(
-      `INSERT INTO insight_cluster_days (org_id, cluster_id, day, misses, first_seen, last_seen)
-       SELECT c.org_id, c.id, ?, count(*), min(m.occurred_at), max(m.occurred_at)
-       FROM insight_search_clusters c JOIN insight_search_misses m ON m.org_id = c.org_id AND m.cluster_id = c.id AND m.occurred_at >= ? AND m.occurred_at < ?
-       WHERE c.org_id = ? AND c.mcp_server_id = ? AND c.key = ? GROUP BY c.org_id, c.id
-       ON CONFLICT (org_id, day, cluster_id) DO UPDATE SET misses = excluded.misses, first_seen = excluded.first_seen, last_seen = excluded.last_seen`,
-    )
-    .bind(day, day, day + DAY_MS, orgId, source, key);
 }
 
 /** A session's share of one tool day (source or "", tool, UTC day). */
@@ -407,10 +362,29 @@ function toolSharesOf(events: DeriveEvent[]): ToolShare[] {
 /** Shares per insert statement: 6 parameters each, plus 5. */
 const SHARES_PER_INSERT = 15;
 
-/** Replaces the session's tool-day shares, only when the session row is this rollup's (as its topic links). */
+/**
+ * Replaces the session's tool-day shares, only when the session row is this rollup's (as its topic links): each old
+ * share taken out of its tool day (a tool day left with nothing is deleted), each new one added.
+ */
 function toolShareStatements(d1: D1Database, orgId: string, sessionId: string, events: number, shares: ToolShare[]): D1PreparedStatement[] {
   const ours = [orgId, sessionId, events];
+  const stored = `SELECT * FROM insight_session_tools WHERE org_id = ? AND session_id = ?`;
   return [
+    d1
+      .prepare(
+        `UPDATE insight_tool_days SET offered = insight_tool_days.offered - t.offered, calls = insight_tool_days.calls - t.calls,
+           errors = insight_tool_days.errors - t.errors
+         FROM (${stored} AND ${SESSION_IS_OURS}) t
+         WHERE insight_tool_days.org_id = t.org_id AND insight_tool_days.mcp_server_id = t.mcp_server_id
+           AND insight_tool_days.tool_name = t.tool_name AND insight_tool_days.day = t.day`,
+      )
+      .bind(orgId, sessionId, ...ours),
+    d1
+      .prepare(
+        `DELETE FROM insight_tool_days WHERE offered <= 0 AND calls <= 0 AND errors <= 0
+         AND (org_id, mcp_server_id, tool_name, day) IN (SELECT org_id, mcp_server_id, tool_name, day FROM (${stored}))`,
+      )
+      .bind(orgId, sessionId),
     d1.prepare(`DELETE FROM insight_session_tools WHERE org_id = ? AND session_id = ? AND ${SESSION_IS_OURS}`).bind(orgId, sessionId, ...ours),
     ...chunk(shares, SHARES_PER_INSERT).map((part) =>
       d1
@@ -421,33 +395,113 @@ function toolShareStatements(d1: D1Database, orgId: string, sessionId: string, e
         )
         .bind(orgId, sessionId, ...part.flatMap((s) => [s.source, s.tool, s.day, s.offered, s.calls, s.errors]), ...ours),
     ),
+    ...(shares.length
+      ? [
+          d1
+            .prepare(
+              `INSERT INTO insight_tool_days (org_id, mcp_server_id, tool_name, day, offered, calls, errors)
+               SELECT org_id, mcp_server_id, tool_name, day, offered, calls, errors FROM (${stored} AND ${SESSION_IS_OURS}) WHERE true
+               ON CONFLICT (org_id, mcp_server_id, tool_name, day) DO UPDATE SET offered = insight_tool_days.offered + excluded.offered,
+                 calls = insight_tool_days.calls + excluded.calls, errors = insight_tool_days.errors + excluded.errors`,
+            )
+            .bind(orgId, sessionId, ...ours),
+        ]
+      : []),
   ];
 }
 
+/** The aggregates recomputeStatements rebuilds. */
+export type InsightAggregate = "buckets" | "topicDays" | "toolDays" | "clusterDays" | "sessionDays";
+const ALL_AGGREGATES: readonly InsightAggregate[] = ["buckets", "topicDays", "toolDays", "clusterDays", "sessionDays"];
+
 /**
- * The tool days (organization, source or "", tool, day) of these tools on this day, as the sums of the sessions'
- * shares: `offered` = tools_list events that listed the tool, `calls` / `errors` = its tool calls and the errored
- * ones. One indexed read of the day's shares of these tools; a tool day no share is left in is deleted.
+ * The statements that rebuild the organization's aggregates of the UTC days [fromDay, toDay) from the rows under
+ * them, each one DELETE of the range and one INSERT of the sums (run them in one batch: a transaction):
+ * - hourly buckets from the sessions that started in each hour, per source;
+ * - topic days from the topic links, by the day their session started;
+ * - tool days from the sessions' tool-day shares;
+ * - cluster days from the misses, by the day they occurred;
+ * - session days: the latest updated_at of the sessions that started that day.
+ * The rollup keeps the same sums by differences; this is the exact rebuild the sweep runs for the day just ended.
  */
-function toolDayStatements(d1: D1Database, orgId: string, day: number, tools: string[]): D1PreparedStatement[] {
-  const inList = tools.map(() => "?").join(", ");
-  return [
-    d1
-      .prepare(
-        `INSERT INTO insight_tool_days (org_id, mcp_server_id, tool_name, day, offered, calls, errors)
-         SELECT org_id, mcp_server_id, tool_name, day, sum(offered), sum(calls), sum(errors) FROM insight_session_tools
-         WHERE org_id = ? AND day = ? AND tool_name IN (${inList}) GROUP BY mcp_server_id, tool_name
-         ON CONFLICT (org_id, mcp_server_id, tool_name, day) DO UPDATE SET offered = excluded.offered, calls = excluded.calls, errors = excluded.errors`,
-      )
-      .bind(orgId, day, ...tools),
-    d1
-      .prepare(
-        `DELETE FROM insight_tool_days WHERE org_id = ? AND day = ? AND tool_name IN (${inList}) AND NOT EXISTS (
-           SELECT 1 FROM insight_session_tools s WHERE s.org_id = insight_tool_days.org_id AND s.day = insight_tool_days.day
-           AND s.tool_name = insight_tool_days.tool_name AND s.mcp_server_id = insight_tool_days.mcp_server_id)`,
-      )
-      .bind(orgId, day, ...tools),
+export function recomputeStatements(
+  d1: D1Database,
+  orgId: string,
+  fromDay: number,
+  toDay: number,
+  only: readonly InsightAggregate[] = ALL_AGGREGATES,
+): D1PreparedStatement[] {
+  const range = [orgId, fromDay, toDay];
+  const rebuild = (table: string, at: string, insert: string) => [
+    d1.prepare(`DELETE FROM ${table} WHERE org_id = ? AND ${at} >= ? AND ${at} < ?`).bind(...range),
+    d1.prepare(insert).bind(...range),
   ];
+  const sql: Record<InsightAggregate, () => D1PreparedStatement[]> = {
+    buckets: () =>
+      rebuild(
+        "insight_buckets",
+        "bucket_start",
+        `INSERT INTO insight_buckets (org_id, mcp_server_id, bucket_start, sessions, tool_calls, tool_errors, searches, failed_searches, frustration_sum)
+         SELECT org_id, coalesce(mcp_server_id, '') AS source, ${hourSql("started_at")} AS hour, count(*), sum(tool_calls), sum(tool_errors),
+           sum(searches), sum(failed_searches), round(sum(frustration), 3)
+         FROM insight_sessions WHERE org_id = ? AND started_at >= ? AND started_at < ? GROUP BY org_id, source, hour`,
+      ),
+    topicDays: () =>
+      rebuild(
+        "insight_topic_days",
+        "day",
+        `INSERT INTO insight_topic_days (org_id, topic_id, day, sessions, frustration_sum)
+         SELECT org_id, topic_id, ${daySql("started_at")} AS d, count(*), round(sum(frustration), 3)
+         FROM insight_topic_sessions WHERE org_id = ? AND started_at >= ? AND started_at < ? GROUP BY org_id, topic_id, d`,
+      ),
+    toolDays: () =>
+      rebuild(
+        "insight_tool_days",
+        "day",
+        `INSERT INTO insight_tool_days (org_id, mcp_server_id, tool_name, day, offered, calls, errors)
+         SELECT org_id, mcp_server_id, tool_name, day, sum(offered), sum(calls), sum(errors)
+         FROM insight_session_tools WHERE org_id = ? AND day >= ? AND day < ? GROUP BY org_id, mcp_server_id, tool_name, day`,
+      ),
+    clusterDays: () =>
+      rebuild(
+        "insight_cluster_days",
+        "day",
+        `INSERT INTO insight_cluster_days (org_id, cluster_id, day, misses, first_seen, last_seen)
+         SELECT org_id, cluster_id, ${daySql("occurred_at")} AS d, count(*), min(occurred_at), max(occurred_at)
+         FROM insight_search_misses WHERE org_id = ? AND occurred_at >= ? AND occurred_at < ? GROUP BY org_id, cluster_id, d`,
+      ),
+    sessionDays: () =>
+      rebuild(
+        "insight_session_days",
+        "day",
+        `INSERT INTO insight_session_days (org_id, day, updated_at)
+         SELECT org_id, ${daySql("started_at")} AS d, max(updated_at)
+         FROM insight_sessions WHERE org_id = ? AND started_at >= ? AND started_at < ? GROUP BY org_id, d`,
+      ),
+  };
+  return only.flatMap((kind) => sql[kind]());
+}
+
+/** The sweep rebuilds the day just ended during these first minutes of the next (UTC). */
+const RECOMPUTE_WINDOW_MS = 60_000;
+
+/**
+ * The sweep's exact rebuild of the day that just ended (UTC), for every organization with sessions or misses that
+ * day: in the sweep of the first minute after midnight. A safety net, not the way the aggregates are kept.
+ */
+export async function recomputeEndedDay(ctx: Pick<AppContext, "db" | "now" | "log">): Promise<number> {
+  const now = ctx.now().getTime();
+  const today = Math.floor(now / DAY_MS) * DAY_MS;
+  if (now - today >= RECOMPUTE_WINDOW_MS) return 0;
+  const day = today - DAY_MS;
+  const d1 = ctx.db.$client;
+  const { results } = await d1
+    .prepare(`SELECT org_id FROM insight_session_days WHERE day = ? UNION SELECT org_id FROM insight_cluster_days WHERE day = ?`)
+    .bind(day, day)
+    .all<{ org_id: string }>();
+  for (const { org_id } of results) await d1.batch(recomputeStatements(d1, org_id, day, day + DAY_MS));
+  if (results.length) ctx.log.info("insights aggregates of the day rebuilt", { day: new Date(day).toISOString(), organizations: results.length });
+  return results.length;
 }
 
 /** A pending rollup older than this is taken as lost (its request was cut off) and done by the sweep. */

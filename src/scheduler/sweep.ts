@@ -9,7 +9,7 @@ import { errorFields } from "../lib/logger";
 import type { AppContext } from "../context";
 import { nextDueAt } from "../workflows/schedule";
 import { getWorkflow } from "../workflows/store";
-import { INSIGHT_EVENT_RETENTION_MS, pruneInsightEvents, rollupPendingSessions } from "../insights/rollup";
+import { INSIGHT_EVENT_RETENTION_MS, pruneInsightEvents, recomputeEndedDay, rollupPendingSessions } from "../insights/rollup";
 
 /** A queued run whose message has not been picked up for this long is sent again. */
 export const QUEUE_STALE_MS = 10 * 60_000;
@@ -36,6 +36,8 @@ export async function runSweep(deps: SweepDeps): Promise<SweepReport> {
   await purgeExpired(deps);
   // Insights rollups cut off with their request (docs/insights.md, "Durability of the rollups").
   await rollupPendingSessions(deps).catch((err: unknown) => deps.log.error("insights rollup repair failed", errorFields(err)));
+  // After midnight (UTC), the day just ended rebuilt exactly from its rows (docs/insights.md, "How the aggregates stay exact").
+  await recomputeEndedDay(deps).catch((err: unknown) => deps.log.error("insights day rebuild failed", errorFields(err)));
   return { scheduled, requeued, timedOut };
 }
 

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import type { Database } from "../../src/db/client";
 import * as schema from "../../src/db/schema";
 import { getOverview, getSearch, getTopic, listSearches, listTopics } from "../../src/insights/queries";
-import { clusterDayStatement, rollupSessions } from "../../src/insights/rollup";
+import { recomputeStatements, rollupSessions } from "../../src/insights/rollup";
 import { createOrg, testContext } from "../helpers";
 
 const HOUR = 3600_000;
@@ -117,6 +117,30 @@ describe("insights query plans", () => {
     expect(await columns("insight_search_misses_cluster_idx")).toEqual([]);
   });
 
+  it("the rollup's writes read their rows by key: no statement scans or reads all of an organization's rows (migration 0007)", async () => {
+    const org = await createOrg();
+    await seed(org.id);
+    // A second rollup of the same sessions, with one more event each (one moves session "a" a day earlier), recorded.
+    for (const [sessionId, at] of [["a", D - DAY], ["b", NOW.getTime() - HOUR], ["c", D - 5 * DAY + 2000]] as const) {
+      await env.DB.prepare(`INSERT INTO insight_events (org_id, id, session_id, type, occurred_at, ingested_at, tool_name, data) VALUES (?, ?, ?, 'tool_call', ?, ?, 'export', '{}')`)
+        .bind(org.id, `qp-more-${sessionId}`, sessionId, at, at)
+        .run();
+    }
+    const log: Recorded[] = [];
+    const recorded = recordingD1(env.DB, log);
+    await rollupSessions(testContext({ now: NOW, env: { ...env, DB: recorded } }), org.id, ["a", "b", "c"]);
+    const statements = await Promise.all(log.map(async (s) => ({ sql: s.sql, plan: await plan(s) })));
+    expect(statements.filter((s) => /^\s*(UPDATE|DELETE|INSERT)/.test(s.sql)).length).toBeGreaterThan(20);
+    if (process.env.SHOW_PLANS) for (const s of statements) console.log(s.sql.replace(/\s+/g, " ").slice(0, 160), "\n   ", s.plan.join("\n    "));
+    // Scanning the statement's own VALUES rows is reading its input, not the tables.
+    const input = (line: string) => line === "SCAN CONSTANT ROW" || line === "SCAN v";
+    for (const s of statements) expect(scans(s.plan.filter((l) => !input(l))), s.sql).toEqual([]);
+    // The links of one session are found by session (the index of migration 0007), not among all of the organization's.
+    const byLinks = statements.filter((s) => /FROM insight_topic_sessions WHERE org_id = \? AND session_id = \?/.test(s.sql));
+    expect(byLinks.length).toBeGreaterThan(0);
+    for (const s of byLinks) expect(s.plan.join("\n")).toContain("insight_topic_sessions_session_idx (org_id=? AND session_id=?)");
+  });
+
   it("the 7d-90d overview reads day aggregates, and the 5 clusters' misses from the index alone; nothing is scanned", async () => {
     const org = await createOrg();
     await seed(org.id);
@@ -194,11 +218,13 @@ describe("insights query plans", () => {
       ...(await plans((db) => getSearch(db, org.id, clusterId, "7d", NOW))),
       ...(await plans((db) => getTopic(db, org.id, topicId, "7d", NOW))),
     ].filter(reads("insight_search_misses"));
-    // The cluster day the rollup recomputes (prepared on the binding, not through drizzle): run it recorded.
-    const rollupLog: Recorded[] = [];
-    await clusterDayStatement(recordingD1(env.DB, rollupLog), org.id, "", "refund policy", D).run();
-    expect(rollupLog).toHaveLength(1);
-    const all = [...statements, { sql: rollupLog[0]!.sql, plan: await plan(rollupLog[0]!) }];
+    // The cluster days the sweep rebuilds (prepared on the binding, not through drizzle): run it recorded.
+    const rebuildLog: Recorded[] = [];
+    const recorded = recordingD1(env.DB, rebuildLog);
+    await recorded.batch(recomputeStatements(recorded, org.id, D, D + DAY, ["clusterDays"]));
+    const rebuild = rebuildLog.filter((s) => s.sql.includes("insight_search_misses"));
+    expect(rebuild).toHaveLength(1);
+    const all = [...statements, { sql: rebuild[0]!.sql, plan: await plan(rebuild[0]!) }];
     expect(all.length).toBeGreaterThanOrEqual(4);
     for (const s of all) {
       expect(scans(s.plan), s.sql).toEqual([]);

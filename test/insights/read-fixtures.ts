@@ -9,11 +9,14 @@ import {
   insightTopics,
   insightTopicSessions,
 } from "../../src/db/schema";
-import { clusterDayStatement, sessionDayStatements, topicDayStatements } from "../../src/insights/rollup";
+import { recomputeStatements, type InsightAggregate } from "../../src/insights/rollup";
 import { db } from "../helpers";
 
 const DAY = 24 * 3600_000;
 const dayOf = (d: Date) => Math.floor(d.getTime() / DAY) * DAY;
+/** One aggregate of the day of `at`, rebuilt from the rows under it as the sweep does. */
+const recompute = (orgId: string, at: Date, kind: InsightAggregate) =>
+  db.$client.batch(recomputeStatements(db.$client, orgId, dayOf(at), dayOf(at) + DAY, [kind]));
 
 export interface SummaryInput {
   intents?: string[];
@@ -60,7 +63,7 @@ export async function insertSession(
     })
     .run();
   // The session day it is in, recomputed as the rollup does.
-  await db.$client.batch(sessionDayStatements(db.$client, orgId, dayOf(s.startedAt)));
+  await recompute(orgId, s.startedAt, "sessionDays");
   return id;
 }
 
@@ -76,7 +79,7 @@ export async function insertTopic(orgId: string, t: Partial<typeof insightTopics
 export async function insertTopicSession(orgId: string, topicId: string, sessionId: string, startedAt: Date, frustration = 0) {
   await db.insert(insightTopicSessions).values({ orgId, topicId, sessionId, startedAt, frustration }).run();
   // The topic day it is in, recomputed as the rollup does.
-  await db.$client.batch(topicDayStatements(db.$client, orgId, topicId, dayOf(startedAt)));
+  await recompute(orgId, startedAt, "topicDays");
 }
 
 export async function insertBucket(orgId: string, b: Partial<typeof insightBuckets.$inferInsert> & { bucketStart: Date }) {
@@ -95,8 +98,7 @@ export async function insertCluster(orgId: string, query: string, mcpServerId = 
 export async function insertMiss(orgId: string, clusterId: string, sessionId: string, occurredAt: Date) {
   await db.insert(insightSearchMisses).values({ orgId, clusterId, eventId: crypto.randomUUID(), sessionId, occurredAt }).run();
   // The cluster day it is in, recomputed as the rollup does.
-  const c = (await db.select().from(insightSearchClusters).where(eq(insightSearchClusters.id, clusterId)).get())!;
-  await clusterDayStatement(db.$client, orgId, c.mcpServerId, c.key, dayOf(occurredAt)).run();
+  await recompute(orgId, occurredAt, "clusterDays");
 }
 
 export async function insertEvent(orgId: string, e: Partial<typeof insightEvents.$inferInsert> & { sessionId: string; type: (typeof insightEvents.$inferInsert)["type"]; occurredAt: Date }) {

@@ -1,0 +1,1 @@
+CREATE INDEX `insight_topic_sessions_session_idx` ON `insight_topic_sessions` (`org_id`,`session_id`);
