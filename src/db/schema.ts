@@ -325,6 +325,26 @@ export const insightBuckets = sqliteTable(
   (t) => [primaryKey({ columns: [t.orgId, t.mcpServerId, t.bucketStart] })],
 );
 
+/**
+ * Per organization and UTC day (of the sessions' started_at): the same sums as the hourly buckets, all sources
+ * together, so that the 7d-90d overview reads one row per day of its windows (migration 0008), not every hour and
+ * source the organization ever had. Kept by the rollup alongside the buckets.
+ */
+export const insightBucketDays = sqliteTable(
+  "insight_bucket_days",
+  {
+    orgId: text("org_id").notNull(),
+    day: timestamp("day").notNull(),
+    sessions: integer("sessions").notNull(),
+    toolCalls: integer("tool_calls").notNull(),
+    toolErrors: integer("tool_errors").notNull(),
+    searches: integer("searches").notNull(),
+    failedSearches: integer("failed_searches").notNull(),
+    frustrationSum: real("frustration_sum").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.day] })],
+);
+
 /** A recurring intent: a stable id, label and flags, whatever events arrive later. */
 export const insightTopics = sqliteTable(
   "insight_topics",

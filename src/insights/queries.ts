@@ -7,6 +7,7 @@ import { z } from "@hono/zod-openapi";
 import { and, asc, desc, eq, gte, lt, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/client";
 import {
+  insightBucketDays,
   insightBuckets,
   insightClusterDays,
   insightEvents,
@@ -581,12 +582,27 @@ function unmetAndFreshness(db: Database, orgId: string, w: InsightWindow, source
   return { unmet, fresh };
 }
 
+/** The summed columns the hourly buckets and the bucket days share. */
+const pickSums = (t: typeof insightBuckets | typeof insightBucketDays) => ({
+  orgId: t.orgId,
+  sessions: t.sessions,
+  toolCalls: t.toolCalls,
+  toolErrors: t.toolErrors,
+  searches: t.searches,
+  failedSearches: t.failedSearches,
+  frustrationSum: t.frustrationSum,
+});
+
 /** KPIs, trend points, top topics and clusters for the window; see docs/insights.md "Reading". */
 export async function getOverview(db: Database, orgId: string, range: InsightRange, now: Date) {
   const w = insightWindow(range, now);
   const byDay = dayAligned(w);
-  // D1 binds JS numbers as REAL: cast so that the division is an integer one.
-  const index = sql<number>`cast((${insightBuckets.bucketStart} - ${w.previousStart}) / ${w.bucketMs} as integer)`;
+  // The trend's sums: hourly buckets (24h), or one row per day of the two windows (7d-90d). D1 binds JS numbers as
+  // REAL: cast so that the division is an integer one.
+  const sums = byDay
+    ? { table: insightBucketDays, at: insightBucketDays.day, ...pickSums(insightBucketDays) }
+    : { table: insightBuckets, at: insightBuckets.bucketStart, ...pickSums(insightBuckets) };
+  const index = sql<number>`cast((${sums.at} - ${w.previousStart}) / ${w.bucketMs} as integer)`;
   const source = byDay ? OVERVIEW_SOURCES.days : OVERVIEW_SOURCES.sessions;
   const { unmet, fresh } = unmetAndFreshness(db, orgId, w, source);
   // Tools offered but never called: from the tool days the window touches (for 24h, the UTC days it overlaps).
@@ -604,15 +620,15 @@ export async function getOverview(db: Database, orgId: string, range: InsightRan
     db
       .select({
         index,
-        sessions: sql<number>`sum(${insightBuckets.sessions})`,
-        toolCalls: sql<number>`sum(${insightBuckets.toolCalls})`,
-        toolErrors: sql<number>`sum(${insightBuckets.toolErrors})`,
-        searches: sql<number>`sum(${insightBuckets.searches})`,
-        failedSearches: sql<number>`sum(${insightBuckets.failedSearches})`,
-        frustrationSum: sql<number>`sum(${insightBuckets.frustrationSum})`,
+        sessions: sql<number>`sum(${sums.sessions})`,
+        toolCalls: sql<number>`sum(${sums.toolCalls})`,
+        toolErrors: sql<number>`sum(${sums.toolErrors})`,
+        searches: sql<number>`sum(${sums.searches})`,
+        failedSearches: sql<number>`sum(${sums.failedSearches})`,
+        frustrationSum: sql<number>`sum(${sums.frustrationSum})`,
       })
-      .from(insightBuckets)
-      .where(and(eq(insightBuckets.orgId, orgId), gte(insightBuckets.bucketStart, new Date(w.previousStart)), lt(insightBuckets.bucketStart, new Date(w.end))))
+      .from(sums.table)
+      .where(and(eq(sums.orgId, orgId), gte(sums.at, new Date(w.previousStart)), lt(sums.at, new Date(w.end))))
       .groupBy(index),
     unmet,
     fresh,

@@ -120,12 +120,65 @@ const daySql = (col: string) => `(${col} - ${col} % ${DAY_MS})`;
 /** Frustration scores have 3 decimals; sums moved by differences are rounded to them so they never drift. */
 const sum3 = (a: string, op: "+" | "-", b: string) => `round(${a} ${op} ${b}, 3)`;
 
+/** The sums of sessions an aggregate row holds, as its columns and as the session row's. */
+const SUM_COLUMNS = ["tool_calls", "tool_errors", "searches", "failed_searches"] as const;
+
+/**
+ * An aggregate of session rows by a key computed from the row (the hourly buckets by source and hour, the bucket
+ * days by day): the statements that take a session's stored row out of it (before the upsert: `ours` binds the
+ * organization, the session and the new event count, and the row is taken out only when the upsert will replace
+ * it; a row left without sessions is deleted) and put it back in (after the upsert, only when the row is ours).
+ */
+function sessionSums(table: string, key: ReadonlyArray<readonly [column: string, fromSession: (s: string) => string]>) {
+  const keyColumns = key.map(([c]) => c).join(", ");
+  const keyOf = (alias: string) => key.map(([, expr]) => expr(alias)).join(", ");
+  const matches = (alias: string) => key.map(([c, expr]) => `${table}.${c} = ${expr(alias)}`).join(" AND ");
+  const sums = SUM_COLUMNS.map((c) => `${c} = ${table}.${c} - s.${c}`).join(", ");
+  const added = SUM_COLUMNS.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(", ");
+  return {
+    takeOut: (d1: D1Database, ours: unknown[]) => [
+      d1
+        .prepare(
+          `UPDATE ${table} SET sessions = sessions - 1, ${sums}, frustration_sum = ${sum3(`${table}.frustration_sum`, "-", "s.frustration")}
+           FROM (SELECT * FROM insight_sessions WHERE org_id = ? AND id = ? AND events <= ?) s
+           WHERE ${table}.org_id = s.org_id AND ${matches("s")}`,
+        )
+        .bind(...ours),
+      d1
+        .prepare(
+          `DELETE FROM ${table} WHERE sessions <= 0 AND (org_id, ${keyColumns}) IN (
+             SELECT org_id, ${keyOf("s")} FROM insight_sessions s WHERE org_id = ? AND id = ?)`,
+        )
+        .bind(ours[0], ours[1]),
+    ],
+    putIn: (d1: D1Database, ours: unknown[]) =>
+      d1
+        .prepare(
+          `INSERT INTO ${table} (org_id, ${keyColumns}, sessions, ${SUM_COLUMNS.join(", ")}, frustration_sum)
+           SELECT org_id, ${keyOf("s")}, 1, ${SUM_COLUMNS.join(", ")}, frustration
+           FROM insight_sessions s WHERE org_id = ? AND id = ? AND events = ?
+           ON CONFLICT (org_id, ${keyColumns}) DO UPDATE SET sessions = sessions + 1, ${added},
+             frustration_sum = ${sum3(`${table}.frustration_sum`, "+", "excluded.frustration_sum")}`,
+        )
+        .bind(...ours),
+  };
+}
+
+/** The aggregates of session rows the rollup moves each session between. */
+const SESSION_SUMS = [
+  sessionSums("insight_buckets", [
+    ["mcp_server_id", (s) => `coalesce(${s}.mcp_server_id, '')`],
+    ["bucket_start", (s) => hourSql(`${s}.started_at`)],
+  ]),
+  sessionSums("insight_bucket_days", [["day", (s) => daySql(`${s}.started_at`)]]),
+];
+
 /**
  * The session's transaction, in order:
- * 1. its old row's contribution out of its hourly bucket (deleting a bucket left without sessions), and, if it is
+ * 1. its old row's contribution out of its hourly bucket and bucket day (deleting one left without sessions), and, if it is
  *    leaving its UTC day, that day's session day recomputed without it — only when the upsert below will win;
  * 2. the session row, an upsert that never goes back to fewer events (a concurrent rollup that read before the
- *    latest events arrived loses) and its new contribution into its bucket and session day;
+ *    latest events arrived loses) and its new contribution into its bucket, bucket day and session day;
  * 3. its topic links and tool-day shares replaced, each old one taken out of its topic day / tool day and each
  *    new one added — only when the stored row is this rollup's (SESSION_IS_OURS);
  * 4. its failed searches: each miss not stored yet added to its cluster day, then stored (whichever rollup stores
@@ -144,23 +197,7 @@ function sessionStatements(
   // The stored row as it is before the upsert, when the upsert will replace it.
   const oldRow = `SELECT * FROM insight_sessions WHERE org_id = ? AND id = ? AND events <= ?`;
   const statements: D1PreparedStatement[] = [
-    d1
-      .prepare(
-        `UPDATE insight_buckets SET sessions = sessions - 1, tool_calls = insight_buckets.tool_calls - s.tool_calls,
-           tool_errors = insight_buckets.tool_errors - s.tool_errors, searches = insight_buckets.searches - s.searches,
-           failed_searches = insight_buckets.failed_searches - s.failed_searches,
-           frustration_sum = ${sum3("frustration_sum", "-", "s.frustration")}
-         FROM (${oldRow}) s
-         WHERE insight_buckets.org_id = s.org_id AND insight_buckets.mcp_server_id = coalesce(s.mcp_server_id, '')
-           AND insight_buckets.bucket_start = ${hourSql("s.started_at")}`,
-      )
-      .bind(...ours),
-    d1
-      .prepare(
-        `DELETE FROM insight_buckets WHERE sessions <= 0 AND (org_id, mcp_server_id, bucket_start) IN (
-           SELECT org_id, coalesce(mcp_server_id, ''), ${hourSql("started_at")} FROM insight_sessions WHERE org_id = ? AND id = ?)`,
-      )
-      .bind(orgId, sessionId),
+    ...SESSION_SUMS.flatMap((sums) => sums.takeOut(d1, ours)),
     // Leaving its day (its start moved to another day): the old day without it, deleted if nothing is left in it.
     d1
       .prepare(
@@ -207,17 +244,7 @@ function sessionStatements(
         JSON.stringify(agg.summary),
         now,
       ),
-    d1
-      .prepare(
-        `INSERT INTO insight_buckets (org_id, mcp_server_id, bucket_start, sessions, tool_calls, tool_errors, searches, failed_searches, frustration_sum)
-         SELECT org_id, coalesce(mcp_server_id, ''), ${hourSql("started_at")}, 1, tool_calls, tool_errors, searches, failed_searches, frustration
-         FROM insight_sessions WHERE org_id = ? AND id = ? AND events = ?
-         ON CONFLICT (org_id, mcp_server_id, bucket_start) DO UPDATE SET sessions = sessions + 1,
-           tool_calls = insight_buckets.tool_calls + excluded.tool_calls, tool_errors = insight_buckets.tool_errors + excluded.tool_errors,
-           searches = insight_buckets.searches + excluded.searches, failed_searches = insight_buckets.failed_searches + excluded.failed_searches,
-           frustration_sum = ${sum3("insight_buckets.frustration_sum", "+", "excluded.frustration_sum")}`,
-      )
-      .bind(...ours),
+    ...SESSION_SUMS.map((sums) => sums.putIn(d1, ours)),
     d1
       .prepare(
         `INSERT INTO insight_session_days (org_id, day, updated_at)
@@ -411,13 +438,13 @@ function toolShareStatements(d1: D1Database, orgId: string, sessionId: string, e
 }
 
 /** The aggregates recomputeStatements rebuilds. */
-export type InsightAggregate = "buckets" | "topicDays" | "toolDays" | "clusterDays" | "sessionDays";
-const ALL_AGGREGATES: readonly InsightAggregate[] = ["buckets", "topicDays", "toolDays", "clusterDays", "sessionDays"];
+export type InsightAggregate = "buckets" | "bucketDays" | "topicDays" | "toolDays" | "clusterDays" | "sessionDays";
+const ALL_AGGREGATES: readonly InsightAggregate[] = ["buckets", "bucketDays", "topicDays", "toolDays", "clusterDays", "sessionDays"];
 
 /**
  * The statements that rebuild the organization's aggregates of the UTC days [fromDay, toDay) from the rows under
  * them, each one DELETE of the range and one INSERT of the sums (run them in one batch: a transaction):
- * - hourly buckets from the sessions that started in each hour, per source;
+ * - hourly buckets from the sessions that started in each hour, per source; bucket days the same per day;
  * - topic days from the topic links, by the day their session started;
  * - tool days from the sessions' tool-day shares;
  * - cluster days from the misses, by the day they occurred;
@@ -445,6 +472,15 @@ export function recomputeStatements(
          SELECT org_id, coalesce(mcp_server_id, '') AS source, ${hourSql("started_at")} AS hour, count(*), sum(tool_calls), sum(tool_errors),
            sum(searches), sum(failed_searches), round(sum(frustration), 3)
          FROM insight_sessions WHERE org_id = ? AND started_at >= ? AND started_at < ? GROUP BY org_id, source, hour`,
+      ),
+    bucketDays: () =>
+      rebuild(
+        "insight_bucket_days",
+        "day",
+        `INSERT INTO insight_bucket_days (org_id, day, sessions, tool_calls, tool_errors, searches, failed_searches, frustration_sum)
+         SELECT org_id, ${daySql("started_at")} AS d, count(*), sum(tool_calls), sum(tool_errors), sum(searches), sum(failed_searches),
+           round(sum(frustration), 3)
+         FROM insight_sessions WHERE org_id = ? AND started_at >= ? AND started_at < ? GROUP BY org_id, d`,
       ),
     topicDays: () =>
       rebuild(

@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { insightClusterDays, insightEvents, insightSessionDays, insightTopicDays } from "../../src/db/schema";
+import { insightBucketDays, insightClusterDays, insightEvents, insightSessionDays, insightTopicDays } from "../../src/db/schema";
 import { getOverview, getTopic, listSearches, listTopics, updateTopic } from "../../src/insights/queries";
 import { rollupSessions } from "../../src/insights/rollup";
 import { createOrg, db, testContext } from "../helpers";
@@ -198,6 +198,20 @@ describe("the overview's day aggregates", () => {
         expect(volume.some((t) => t.volume >= 3), range).toBe(true);
       }
     }
+  });
+
+  it("migration 0008's backfill gives the same bucket days as the rollup", async () => {
+    const org = await createOrg();
+    await seed(org.id);
+    const bucketDays = () => all(`SELECT * FROM insight_bucket_days WHERE org_id = ? ORDER BY day`, org.id);
+    const fromRollup = await bucketDays();
+    expect(fromRollup.length).toBeGreaterThan(1);
+    await db.delete(insightBucketDays).where(eq(insightBucketDays.orgId, org.id)).run();
+    expect(await bucketDays()).toEqual([]);
+    const backfills = env.TEST_MIGRATIONS.find((m) => m.name.startsWith("0008_"))!.queries.filter((q) => q.includes("INSERT INTO"));
+    expect(backfills).toHaveLength(1);
+    await env.DB.prepare(backfills[0]!.replace(/;\s*$/, "").concat(" ON CONFLICT DO NOTHING")).run();
+    expect(await bucketDays()).toEqual(fromRollup);
   });
 
   it("migration 0005's backfill gives the same day aggregates as the rollup", async () => {

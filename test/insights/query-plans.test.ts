@@ -149,6 +149,11 @@ describe("insights query plans", () => {
       for (const s of statements) expect(scans(s.plan), s.sql).toEqual([]);
       // No per-session row but the misses (insight_sessions_days and insight_topic_days are other tables).
       expect(statements.filter((s) => /"insight_sessions"|"insight_topic_sessions"/.test(s.sql))).toEqual([]);
+      // The trend from one row per day of its two windows (migration 0008), not every hour and source.
+      const trend = statements.filter((s) => s.sql.includes(`from "insight_bucket_days"`));
+      expect(trend, range).toHaveLength(1);
+      expect(trend[0]!.plan).toEqual(["SEARCH insight_bucket_days USING INDEX sqlite_autoindex_insight_bucket_days_1 (org_id=? AND day>? AND day<?)", "USE TEMP B-TREE FOR GROUP BY"]);
+      expect(statements.filter(reads("insight_buckets"))).toEqual([]);
       const misses = statements.filter(reads("insight_search_misses"));
       expect(misses.length).toBeGreaterThan(0);
       for (const s of misses) {
@@ -168,7 +173,7 @@ describe("insights query plans", () => {
       const trips = [...new Set(log.map((s) => s.trip))];
       const first = log.filter((s) => s.trip === 0);
       expect(first.map((s) => s.sql.match(/from "(\w+)"/)?.[1]), range).toEqual([
-        "insight_buckets",
+        range === "24h" ? "insight_buckets" : "insight_bucket_days",
         range === "24h" ? "insight_topic_sessions" : "insight_topic_days",
         range === "24h" ? "insight_sessions" : "insight_session_days",
         "insight_tool_days",

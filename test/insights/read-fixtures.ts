@@ -1,6 +1,7 @@
 /** Aggregate rows for the insights read tests, inserted directly (the derivation is not under test here). */
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import {
+  insightBucketDays,
   insightBuckets,
   insightEvents,
   insightSearchClusters,
@@ -82,10 +83,25 @@ export async function insertTopicSession(orgId: string, topicId: string, session
   await recompute(orgId, startedAt, "topicDays");
 }
 
+/** An hourly bucket, and its sums added to its bucket day (as the rollup keeps both). */
 export async function insertBucket(orgId: string, b: Partial<typeof insightBuckets.$inferInsert> & { bucketStart: Date }) {
+  const row = { mcpServerId: "", sessions: 0, toolCalls: 0, toolErrors: 0, searches: 0, failedSearches: 0, frustrationSum: 0, ...b, orgId };
+  await db.insert(insightBuckets).values(row).run();
+  const { mcpServerId: _source, bucketStart, ...sums } = row;
   await db
-    .insert(insightBuckets)
-    .values({ mcpServerId: "", sessions: 0, toolCalls: 0, toolErrors: 0, searches: 0, failedSearches: 0, frustrationSum: 0, ...b, orgId })
+    .insert(insightBucketDays)
+    .values({ ...sums, day: new Date(dayOf(bucketStart)) })
+    .onConflictDoUpdate({
+      target: [insightBucketDays.orgId, insightBucketDays.day],
+      set: {
+        sessions: sql`${insightBucketDays.sessions} + excluded.sessions`,
+        toolCalls: sql`${insightBucketDays.toolCalls} + excluded.tool_calls`,
+        toolErrors: sql`${insightBucketDays.toolErrors} + excluded.tool_errors`,
+        searches: sql`${insightBucketDays.searches} + excluded.searches`,
+        failedSearches: sql`${insightBucketDays.failedSearches} + excluded.failed_searches`,
+        frustrationSum: sql`${insightBucketDays.frustrationSum} + excluded.frustration_sum`,
+      },
+    })
     .run();
 }
 

@@ -7,6 +7,7 @@ import { and, asc, eq } from "drizzle-orm";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
+  insightBucketDays,
   insightBuckets,
   insightClusterDays,
   insightEvents,
@@ -71,6 +72,7 @@ function event(r: Rand, orgId: string, sessionId: string, at: number): typeof in
 async function aggregates(orgId: string) {
   return {
     buckets: await db.select().from(insightBuckets).where(eq(insightBuckets.orgId, orgId)).orderBy(asc(insightBuckets.bucketStart), asc(insightBuckets.mcpServerId)).all(),
+    bucketDays: await db.select().from(insightBucketDays).where(eq(insightBucketDays.orgId, orgId)).orderBy(asc(insightBucketDays.day)).all(),
     topicDays: await db.select().from(insightTopicDays).where(eq(insightTopicDays.orgId, orgId)).orderBy(asc(insightTopicDays.day), asc(insightTopicDays.topicId)).all(),
     toolDays: await db
       .select()
@@ -123,6 +125,7 @@ describe("the rollup's aggregates by differences", () => {
       }
       const kept = await aggregates(org.id);
       expect(kept.buckets.length, `seed ${seed}`).toBeGreaterThan(3);
+      expect(kept.bucketDays.length, `seed ${seed}`).toBeGreaterThan(1);
       expect(kept.topicDays.length, `seed ${seed}`).toBeGreaterThan(3);
       expect(kept.toolDays.length, `seed ${seed}`).toBeGreaterThan(3);
       expect(kept.clusterDays.length, `seed ${seed}`).toBeGreaterThan(1);
@@ -158,6 +161,10 @@ describe("the rollup's aggregates by differences", () => {
     expect(moved.buckets.map((x) => [x.mcpServerId, x.bucketStart.getTime(), x.sessions, x.toolCalls])).toEqual([
       [b, D0 + 22 * HOUR, 1, 3],
       [a, D0 + DAY + HOUR, 1, 1],
+    ]);
+    expect(moved.bucketDays.map((x) => [x.day.getTime(), x.sessions, x.toolCalls])).toEqual([
+      [D0, 1, 3],
+      [D0 + DAY, 1, 1],
     ]);
     expect(moved.sessionDays.map((x) => [x.day.getTime(), x.updatedAt.getTime()])).toEqual([
       [D0, NOW.getTime()],
