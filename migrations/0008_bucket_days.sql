@@ -10,6 +10,8 @@ CREATE TABLE `insight_bucket_days` (
 	PRIMARY KEY(`org_id`, `day`)
 );
 --> statement-breakpoint
+CREATE INDEX `insight_tool_days_day_idx` ON `insight_tool_days` (`org_id`,`day`,`mcp_server_id`,`tool_name`,`offered`,`calls`);
+--> statement-breakpoint
 -- Backfill: each day's sums from its hourly buckets (all sources), which hold the same sums per hour.
 INSERT INTO `insight_bucket_days` (`org_id`, `day`, `sessions`, `tool_calls`, `tool_errors`, `searches`, `failed_searches`, `frustration_sum`)
 SELECT `org_id`, `bucket_start` - `bucket_start` % 86400000 AS `d`, sum(`sessions`), sum(`tool_calls`), sum(`tool_errors`), sum(`searches`),

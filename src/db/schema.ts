@@ -470,7 +470,11 @@ export const insightToolDays = sqliteTable(
     calls: integer("calls").notNull(),
     errors: integer("errors").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.orgId, t.mcpServerId, t.toolName, t.day] })],
+  (t) => [
+    primaryKey({ columns: [t.orgId, t.mcpServerId, t.toolName, t.day] }),
+    // The overview's unused tools: the tool days of its window, from the index alone (migration 0008).
+    index("insight_tool_days_day_idx").on(t.orgId, t.day, t.mcpServerId, t.toolName, t.offered, t.calls),
+  ],
 );
 
 /**

@@ -154,6 +154,10 @@ describe("insights query plans", () => {
       expect(trend, range).toHaveLength(1);
       expect(trend[0]!.plan).toEqual(["SEARCH insight_bucket_days USING INDEX sqlite_autoindex_insight_bucket_days_1 (org_id=? AND day>? AND day<?)", "USE TEMP B-TREE FOR GROUP BY"]);
       expect(statements.filter(reads("insight_buckets"))).toEqual([]);
+      // The unused tools from the tool days of the window only (migration 0008), not every day the organization had.
+      const toolDays = statements.filter(reads("insight_tool_days"));
+      expect(toolDays, range).toHaveLength(1);
+      expect(toolDays[0]!.plan).toContain("SEARCH insight_tool_days USING COVERING INDEX insight_tool_days_day_idx (org_id=? AND day>? AND day<?)");
       const misses = statements.filter(reads("insight_search_misses"));
       expect(misses.length).toBeGreaterThan(0);
       for (const s of misses) {
