@@ -666,6 +666,7 @@ const USAGE_TABLES = [
   "insight_events",
   "insight_sessions",
   "insight_buckets",
+  "insight_bucket_days",
   "insight_session_tools",
   "insight_tool_days",
   "insight_topic_sessions",
