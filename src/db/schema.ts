@@ -307,7 +307,17 @@ export const insightSessions = sqliteTable(
   (t) => [primaryKey({ columns: [t.orgId, t.id] }), index("insight_sessions_org_started_idx").on(t.orgId, t.startedAt)],
 );
 
-/** Per organization, source and hour: the overview's sums, recomputed from the sessions that started in the hour. */
+/** The sums over sessions the hourly buckets and the bucket days hold (new builders for each table). */
+const sessionSumColumns = () => ({
+  sessions: integer("sessions").notNull(),
+  toolCalls: integer("tool_calls").notNull(),
+  toolErrors: integer("tool_errors").notNull(),
+  searches: integer("searches").notNull(),
+  failedSearches: integer("failed_searches").notNull(),
+  frustrationSum: real("frustration_sum").notNull(),
+});
+
+/** Per organization, source and hour: the overview's sums, kept by the rollup from the sessions that started in the hour. */
 export const insightBuckets = sqliteTable(
   "insight_buckets",
   {
@@ -315,12 +325,7 @@ export const insightBuckets = sqliteTable(
     /** The source, or "" for events without one. */
     mcpServerId: text("mcp_server_id").notNull(),
     bucketStart: timestamp("bucket_start").notNull(),
-    sessions: integer("sessions").notNull(),
-    toolCalls: integer("tool_calls").notNull(),
-    toolErrors: integer("tool_errors").notNull(),
-    searches: integer("searches").notNull(),
-    failedSearches: integer("failed_searches").notNull(),
-    frustrationSum: real("frustration_sum").notNull(),
+    ...sessionSumColumns(),
   },
   (t) => [primaryKey({ columns: [t.orgId, t.mcpServerId, t.bucketStart] })],
 );
@@ -335,12 +340,7 @@ export const insightBucketDays = sqliteTable(
   {
     orgId: text("org_id").notNull(),
     day: timestamp("day").notNull(),
-    sessions: integer("sessions").notNull(),
-    toolCalls: integer("tool_calls").notNull(),
-    toolErrors: integer("tool_errors").notNull(),
-    searches: integer("searches").notNull(),
-    failedSearches: integer("failed_searches").notNull(),
-    frustrationSum: real("frustration_sum").notNull(),
+    ...sessionSumColumns(),
   },
   (t) => [primaryKey({ columns: [t.orgId, t.day] })],
 );
