@@ -8,13 +8,15 @@
 //
 // The window: N runs dispatched through the API (POST /workflows/{id}/runs, forceNewRun, 10 at a time) until
 // every one is terminal (polled in D1 every 100 ms). CPU is the workerd process's over the window, dispatch
-// requests included, divided by N.
+// requests included, divided by N. With --profile, a second batch of runs (after the measured one, so the
+// profiler costs the figures nothing) is dispatched under workerd's CPU profiler: where a run's CPU goes.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { ROOT } from "../lib/project";
 import { cpuMs } from "./cpu";
 import { settle } from "./measure";
+import { profileWhile, type ProfileSummary } from "./profile";
 import { applyMigrations, callApi, createOrg } from "./seed";
 import { freePort, startServer } from "./server";
 
@@ -30,7 +32,12 @@ export interface ConsumerResult {
   dispatchSeconds: number;
   mcpServer: string;
   prompt: string;
+  /** With --profile: the CPU profile of a second batch of runs (CONSUMER_PROFILE_RUNS), per run. */
+  profile?: ProfileSummary;
 }
+
+/** Runs dispatched under the profiler (a profile of many more grows past what the inspector sends). */
+const CONSUMER_PROFILE_RUNS = 100;
 
 /** The script: one call of the everything server's `echo` tool per run (a real tools/call over Streamable HTTP). */
 export const CONSUMER_PROMPT = 'call echo {"message": "bench"}';
@@ -61,12 +68,14 @@ export async function measureConsumer(opts: {
   secrets: { API_KEY_PEPPERS: string; SECRETS_ENCRYPTION_KEY: string };
   runs: number;
   log: (line: string) => void;
+  /** Profile a second batch of runs into this directory (the bundle's source map names the frames). */
+  profile?: { dir: string; bundleFile: string };
 }): Promise<ConsumerResult> {
   const port = await freePort();
   const mcp = await startMcpServer(port);
   const stateDir = path.join(opts.workDir, "consumer-state");
   mkdirSync(stateDir, { recursive: true });
-  const server = await startServer({ bundleDir: opts.bundleDir, stateDir, secrets: opts.secrets, inspector: false, runConsumer: true });
+  const server = await startServer({ bundleDir: opts.bundleDir, stateDir, secrets: opts.secrets, inspector: opts.profile !== undefined, runConsumer: true });
   try {
     const base = server.urls.armature;
     const db = await server.mf.getD1Database("DB", "armature");
@@ -106,32 +115,48 @@ export async function measureConsumer(opts: {
     await settle(server.pids, 10_000);
 
     opts.log(`bench: consumer: dispatching ${opts.runs} runs`);
+    /** Dispatches `n` runs, 10 at a time, and waits until `want` runs of the workflow are terminal. */
+    const batch = async (n: number, want: number) => {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 10 }, async () => {
+          while (next < n) {
+            next++;
+            await dispatch();
+          }
+        }),
+      );
+      const dispatched = performance.now();
+      const deadline = Date.now() + Math.max(120_000, n * 2_000);
+      let last = await counts();
+      while (terminal(last) < want && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        last = await counts();
+      }
+      return { dispatched, last };
+    };
     const cpu0 = cpuMs(server.pids);
     const t0 = performance.now();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 10 }, async () => {
-        while (next < opts.runs) {
-          next++;
-          await dispatch();
-        }
-      }),
-    );
-    const dispatchSeconds = (performance.now() - t0) / 1000;
     const want = opts.runs + 5;
-    const deadline = Date.now() + Math.max(120_000, opts.runs * 2_000);
-    let last = await counts();
-    while (terminal(last) < want && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      last = await counts();
-    }
+    const { dispatched, last } = await batch(opts.runs, want);
+    const dispatchSeconds = (dispatched - t0) / 1000;
     const seconds = (performance.now() - t0) / 1000;
     await settle(server.pids, 10_000);
     const cpu = cpuMs(server.pids) - cpu0;
     if (terminal(last) < want) throw new Error(`consumer: ${want - terminal(last)} run(s) not finished after ${seconds.toFixed(0)} s: ${JSON.stringify(last)}`);
     const statuses = { ...last };
     for (const [k, v] of Object.entries(warmed)) statuses[k] = (statuses[k] ?? 0) - v;
+    let profile: ProfileSummary | undefined;
+    if (opts.profile) {
+      opts.log(`bench: consumer: profiling ${CONSUMER_PROFILE_RUNS} more runs`);
+      profile = await profileWhile(server, "consumer", opts.profile.dir, opts.profile.bundleFile, async () => {
+        const done = await batch(CONSUMER_PROFILE_RUNS, want + CONSUMER_PROFILE_RUNS);
+        if (terminal(done.last) < want + CONSUMER_PROFILE_RUNS) throw new Error(`consumer: the profiled runs did not finish: ${JSON.stringify(done.last)}`);
+        return CONSUMER_PROFILE_RUNS;
+      });
+    }
     return {
+      ...(profile ? { profile } : {}),
       runs: opts.runs,
       seconds,
       runsPerSec: opts.runs / seconds,

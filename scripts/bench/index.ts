@@ -205,6 +205,17 @@ function consumerTable(c: ConsumerResult): string {
     "|--:|--:|--:|--:|--:|---|",
     `| ${c.runs} | ${c.seconds.toFixed(1)} | ${c.runsPerSec.toFixed(1)} | ${c.cpuMsPerRun.toFixed(2)} | ${c.dispatchSeconds.toFixed(1)} | ` +
       `${Object.entries(c.statuses).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(", ")} |`,
+    ...(c.profile
+      ? [
+          "",
+          `Profile of ${c.profile.requests} more runs (\`${c.profile.file}\`): ${c.profile.busyMsPerRequest.toFixed(2)} ms of the Worker isolate's own ` +
+            "JavaScript per run (D1's SQLite and the runtime's C++ are not in it); by package, inclusive (what it and everything it calls cost):",
+          "",
+          "| package | ms per run | share |",
+          "|---|--:|--:|",
+          ...c.profile.inclusiveByPackage.map((p) => `| ${p.name} | ${(p.ms / c.profile!.requests).toFixed(2)} | ${(p.share * 100).toFixed(1)} % |`),
+        ]
+      : []),
   ].join("\n");
 }
 
@@ -240,7 +251,9 @@ async function main() {
     let consumer: ConsumerResult | null = null;
     if (opts.only.length === 0 || opts.only.includes("consumer")) {
       try {
-        consumer = await measureConsumer({ bundleDir, workDir: work, secrets, runs: opts.consumerRuns, log });
+        if (opts.profileDir) mkdirSync(opts.profileDir, { recursive: true });
+        const profile = opts.profileDir ? { dir: opts.profileDir, bundleFile: path.join(bundleDir, "index.js") } : undefined;
+        consumer = await measureConsumer({ bundleDir, workDir: work, secrets, runs: opts.consumerRuns, log, ...(profile ? { profile } : {}) });
         log(`bench: consumer: ${consumer.runs} runs in ${consumer.seconds.toFixed(1)} s: ${consumer.runsPerSec.toFixed(1)} runs/s, ` +
           `${consumer.cpuMsPerRun.toFixed(2)} CPU ms/run, ${JSON.stringify(consumer.statuses)}`);
       } catch (err) {
@@ -257,13 +270,14 @@ async function main() {
     const db = await server.mf.getD1Database("DB", "armature");
     const seeded = await seed(db, server.urls.armature, secrets.API_KEY_PEPPERS, opts.runs, log);
     let insightEvents = 0;
-    if (opts.events > 0) {
+    // The events are seeded only for a run that measures the overview (all scenarios, or --only with it).
+    if (opts.events > 0 && (opts.only.length === 0 || opts.only.includes("overview"))) {
       insightEvents = (await seedEvents(server.urls.armature, seeded.main.key, seeded.sourceIds.slice(0, 3), opts.events, log)).events;
       // The rollups run after each answer (waitUntil): let them finish before anything is measured.
       await settle(server.pids, 30 * 60_000);
     }
 
-    const all = scenarios(seeded, opts.events > 0);
+    const all = scenarios(seeded, insightEvents > 0);
     const chosen = all.filter((s) => s.name === HELLO || opts.only.length === 0 || opts.only.includes(s.name));
 
     const prepared: Prepared[] = [];

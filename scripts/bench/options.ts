@@ -42,7 +42,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --out <file>         the JSON result (default bench-results/latest.json; a .md table is written beside it)
   --runs <n>           runs seeded into the benchmark organization (default 10000)
   --consumer-runs <n>  runs the consumer scenario dispatches and times to the last one finished (default 200)
-  --events <n>         MCP usage events to ingest before measuring the insights overview (default 0: skipped)
+  --events <n>         MCP usage events ingested (through the real endpoint and rollup) before the insights
+                       overview is measured, when it is (default 1000000; --quick: 20000; 0: no overview)
   --profile [dir]      also take a CPU profile of each scenario through workerd's inspector
                        (default dir bench-results/profiles)
   --profile-seconds <s> seconds of load per profile (default 5)
@@ -101,7 +102,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     out: path.resolve(process.cwd(), text("out") ?? path.join(ROOT, "bench-results", "latest.json")),
     quick,
     runs: Math.round(number("runs", 10_000, 100)),
-    events: Math.round(number("events", 0, 0)),
+    events: Math.round(number("events", quick ? 20_000 : 1_000_000, 0)),
     consumerRuns: Math.round(number("consumer-runs", quick ? 50 : 200, 1)),
     profileDir:
       profile === undefined ? null : path.resolve(process.cwd(), profile === true ? path.join(ROOT, "bench-results", "profiles") : profile),

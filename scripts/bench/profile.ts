@@ -176,7 +176,38 @@ function cdp(url: string) {
   };
 }
 
-export async function profileScenario(
+/**
+ * A CPU profile of the armature Worker's isolate while `work` runs; `work` answers how many units (requests, runs)
+ * it did, which the summary's per-request figure divides by.
+ */
+export async function profileWhile(
+  server: BenchServer,
+  name: string,
+  outDir: string,
+  bundleFile: string,
+  work: () => Promise<number>,
+): Promise<ProfileSummary> {
+  if (!server.inspectorPort) throw new Error("the inspector is not enabled");
+  const session = cdp(`ws://127.0.0.1:${server.inspectorPort}/core:user:armature`);
+  await session.opened;
+  try {
+    await session.send("Profiler.enable");
+    // 500 µs: 2,000 samples a second is plenty over a few seconds, and keeps the profile small enough for the
+    // inspector's connection (larger ones made workerd drop it).
+    await session.send("Profiler.setSamplingInterval", { interval: 500 });
+    await session.send("Profiler.start");
+    const units = await work();
+    const { profile } = await session.send<{ profile: CpuProfile }>("Profiler.stop");
+    const file = path.join(outDir, `${name}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(profile));
+    return { file: path.relative(ROOT, file), requests: units, ...summarizeProfile(profile, units, path.basename(bundleFile), sourceMapLookup(`${bundleFile}.map`)) };
+  } finally {
+    session.close();
+  }
+}
+
+/** A CPU profile of one scenario's endpoint under load for `seconds`. */
+export function profileScenario(
   server: BenchServer,
   name: string,
   target: Target,
@@ -185,16 +216,8 @@ export async function profileScenario(
   outDir: string,
   bundleFile: string,
 ): Promise<ProfileSummary> {
-  if (!server.inspectorPort) throw new Error("the inspector is not enabled");
-  const session = cdp(`ws://127.0.0.1:${server.inspectorPort}/core:user:armature`);
-  await session.opened;
-  let requests = 0;
-  try {
-    await session.send("Profiler.enable");
-    // 500 µs: 2,000 samples a second is plenty over a few seconds, and keeps the profile small enough for the
-    // inspector's connection (larger ones made workerd drop it).
-    await session.send("Profiler.setSamplingInterval", { interval: 500 });
-    await session.send("Profiler.start");
+  return profileWhile(server, name, outDir, bundleFile, async () => {
+    let requests = 0;
     await run(
       {
         url: target.url.toString(),
@@ -210,13 +233,8 @@ export async function profileScenario(
       },
       () => requests++,
     );
-    const { profile } = await session.send<{ profile: CpuProfile }>("Profiler.stop");
-    const file = path.join(outDir, `${name}.cpuprofile`);
-    writeFileSync(file, JSON.stringify(profile));
-    return { file: path.relative(ROOT, file), requests, ...summarizeProfile(profile, requests, path.basename(bundleFile), sourceMapLookup(`${bundleFile}.map`)) };
-  } finally {
-    session.close();
-  }
+    return requests;
+  });
 }
 
 function summarizeProfile(profile: CpuProfile, requests: number, bundleUrl: string, lookup: (line: number, column: number) => string | null) {
