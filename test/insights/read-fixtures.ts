@@ -1,5 +1,5 @@
 /** Aggregate rows for the insights read tests, inserted directly (the derivation is not under test here). */
-import { eq, sql } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import {
   insightBucketDays,
   insightBuckets,
@@ -7,6 +7,7 @@ import {
   insightSearchClusters,
   insightSearchMisses,
   insightSessions,
+  insightToolDays,
   insightTopics,
   insightTopicSessions,
 } from "../../src/db/schema";
@@ -125,3 +126,12 @@ export async function insertEvent(orgId: string, e: Partial<typeof insightEvents
     .run();
   return id;
 }
+
+/** The organization's tool days as stored, by day, source and tool. */
+export const storedToolDays = (orgId: string) =>
+  db
+    .select()
+    .from(insightToolDays)
+    .where(eq(insightToolDays.orgId, orgId))
+    .orderBy(asc(insightToolDays.day), asc(insightToolDays.mcpServerId), asc(insightToolDays.toolName))
+    .all();

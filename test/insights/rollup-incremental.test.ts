@@ -13,12 +13,12 @@ import {
   insightEvents,
   insightSessionDays,
   insightSessions,
-  insightToolDays,
   insightTopicDays,
 } from "../../src/db/schema";
 import { recomputeEndedDay, recomputeStatements, rollupSessions } from "../../src/insights/rollup";
 import { runSweep } from "../../src/scheduler/sweep";
 import { createOrg, db, testContext } from "../helpers";
+import { storedToolDays } from "./read-fixtures";
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -74,12 +74,7 @@ async function aggregates(orgId: string) {
     buckets: await db.select().from(insightBuckets).where(eq(insightBuckets.orgId, orgId)).orderBy(asc(insightBuckets.bucketStart), asc(insightBuckets.mcpServerId)).all(),
     bucketDays: await db.select().from(insightBucketDays).where(eq(insightBucketDays.orgId, orgId)).orderBy(asc(insightBucketDays.day)).all(),
     topicDays: await db.select().from(insightTopicDays).where(eq(insightTopicDays.orgId, orgId)).orderBy(asc(insightTopicDays.day), asc(insightTopicDays.topicId)).all(),
-    toolDays: await db
-      .select()
-      .from(insightToolDays)
-      .where(eq(insightToolDays.orgId, orgId))
-      .orderBy(asc(insightToolDays.day), asc(insightToolDays.mcpServerId), asc(insightToolDays.toolName))
-      .all(),
+    toolDays: await storedToolDays(orgId),
     clusterDays: await db.select().from(insightClusterDays).where(eq(insightClusterDays.orgId, orgId)).orderBy(asc(insightClusterDays.day), asc(insightClusterDays.clusterId)).all(),
     sessionDays: await db.select().from(insightSessionDays).where(eq(insightSessionDays.orgId, orgId)).orderBy(asc(insightSessionDays.day)).all(),
   };

@@ -8,13 +8,13 @@ import {
   insightSearchMisses,
   insightSessions,
   insightSessionTools,
-  insightToolDays,
   insightTopics,
   insightTopicSessions,
 } from "../../src/db/schema";
 import { INSIGHT_EVENT_RETENTION_MS, pruneInsightEvents, rollupSessions } from "../../src/insights/rollup";
 import { runSweep } from "../../src/scheduler/sweep";
 import { createOrg, db, testContext } from "../helpers";
+import { storedToolDays } from "./read-fixtures";
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -59,12 +59,7 @@ async function snapshot(orgId: string) {
       .all(),
     clusters: await db.select().from(insightSearchClusters).where(eq(insightSearchClusters.orgId, orgId)).orderBy(asc(insightSearchClusters.key)).all(),
     misses: await db.select().from(insightSearchMisses).where(eq(insightSearchMisses.orgId, orgId)).orderBy(asc(insightSearchMisses.eventId)).all(),
-    toolDays: await db
-      .select()
-      .from(insightToolDays)
-      .where(eq(insightToolDays.orgId, orgId))
-      .orderBy(asc(insightToolDays.day), asc(insightToolDays.mcpServerId), asc(insightToolDays.toolName))
-      .all(),
+    toolDays: await storedToolDays(orgId),
   };
 }
 
