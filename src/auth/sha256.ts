@@ -23,11 +23,44 @@ const SCRATCH = new Uint8Array(128);
 
 /** The SHA-256 digest of `data` (32 bytes). */
 export function sha256(data: Uint8Array): Uint8Array {
-  const length = data.length;
+  const p = padded(data.length);
+  p.set(data);
+  return digestPadded(p, data.length);
+}
+
+/**
+ * The SHA-256 digest of an ASCII string's bytes, without encoding it first (the key cache digests the presented
+ * key on every request; a TextEncoder call into the runtime cost more than this copy). A string with a character
+ * outside ASCII is encoded as UTF-8, as TextEncoder would.
+ */
+export function sha256Ascii(text: string): Uint8Array {
+  const length = text.length;
+  const p = padded(length);
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i);
+    if (code > 0x7f) return sha256(new TextEncoder().encode(text));
+    p[i] = code;
+  }
+  return digestPadded(p, length);
+}
+
+/** Constant-time equality of two byte strings of the same length (false when the lengths differ). */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
+
+/** A buffer for a message of `length` bytes with its padding: the message, a 1 bit, zeros, the length in bits. */
+function padded(length: number): Uint8Array {
+  const total = (((length + 8) >>> 6) + 1) * 64;
+  return total <= SCRATCH.length ? SCRATCH : new Uint8Array(total);
+}
+
+function digestPadded(p: Uint8Array, length: number): Uint8Array {
   // The message, a 1 bit, zeros, and the length in bits as 64 bits big-endian, in whole 64-byte blocks.
   const total = (((length + 8) >>> 6) + 1) * 64;
-  const p = total <= SCRATCH.length ? SCRATCH : new Uint8Array(total);
-  p.set(data);
   p.fill(0, length, total);
   p[length] = 0x80;
   const hi = Math.floor(length / 0x2000_0000);

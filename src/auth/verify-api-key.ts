@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { apiKeys, organizations } from "../db/schema";
 import { hashSecret, parseApiKey, type ParsedApiKey, type PepperSet } from "./api-key";
-import { sha256 } from "./sha256";
+import { bytesEqual, sha256Ascii } from "./sha256";
 import { createLogger, errorFields, type Logger } from "../lib/logger";
 import type { Role } from "./roles";
 
@@ -96,7 +96,7 @@ const encoder = new TextEncoder();
  * SHA-256 of the presented key, synchronously (src/auth/sha256.ts): done on every request of a known key, where
  * WebCrypto's promise and copies cost more than hashing 64 bytes.
  */
-const presentedDigest = (presented: string): Uint8Array => sha256(encoder.encode(presented));
+const presentedDigest = (presented: string): Uint8Array => sha256Ascii(presented);
 
 export interface VerifyOptions {
   db: Database;
@@ -122,7 +122,7 @@ export function verifyApiKey(presented: string, opts: VerifyOptions): KeyPrincip
   // with it this shortcut, lives no longer than KEY_CACHE_TTL_MS, so revocation bites exactly as before.
   const record = entry?.record;
   if (record && entry.verified && opts.peppers.byVersion.get(record.hashVersion)) {
-    if (crypto.subtle.timingSafeEqual(presentedDigest(presented), entry.verified)) return grant(entry, record, parsed.secret, now, opts);
+    if (bytesEqual(presentedDigest(presented), entry.verified)) return grant(entry, record, parsed.secret, now, opts);
   }
   return verifyWithHmac(presented, parsed, entry, now, opts);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sha256 } from "../../src/auth/sha256";
+import { bytesEqual, sha256, sha256Ascii } from "../../src/auth/sha256";
 
 const hex = (bytes: Uint8Array) => [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 const webcrypto = async (bytes: Uint8Array) => new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
@@ -23,5 +23,26 @@ describe("sha256 (the key cache's synchronous digest)", () => {
     const key = new TextEncoder().encode(`amt_${"0123456789abcdef"}_${"A1b2C3d4E5".repeat(4)}xyz`);
     expect(key.length).toBe(64);
     expect(sha256(key)).toEqual(await webcrypto(key));
+  });
+
+  it("digests a string as its UTF-8 bytes: ASCII copied directly, anything else encoded", () => {
+    const enc = new TextEncoder();
+    for (let length = 0; length <= 130; length++) {
+      const text = Array.from({ length }, (_, i) => String.fromCharCode(32 + ((i * 7 + length) % 95))).join("");
+      expect(hex(sha256Ascii(text)), `length ${length}`).toBe(hex(sha256(enc.encode(text))));
+    }
+    for (const text of ["amt_é", "日本語のキー", "\u007f\u0080", "emoji 🔑"]) expect(hex(sha256Ascii(text)), text).toBe(hex(sha256(enc.encode(text))));
+  });
+
+  it("compares digests by every byte: equal, one bit apart at any position, other lengths", () => {
+    const a = sha256Ascii("amt_0123456789abcdef_secret");
+    expect(bytesEqual(a, a.slice())).toBe(true);
+    for (let i = 0; i < a.length; i++) {
+      const b = a.slice();
+      b[i] = b[i]! ^ 1;
+      expect(bytesEqual(a, b), `byte ${i}`).toBe(false);
+    }
+    expect(bytesEqual(a, a.slice(0, 31))).toBe(false);
+    expect(bytesEqual(new Uint8Array(0), new Uint8Array(0))).toBe(true);
   });
 });
