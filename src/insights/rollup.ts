@@ -117,61 +117,118 @@ const SESSION_IS_OURS = `EXISTS (SELECT 1 FROM insight_sessions WHERE org_id = ?
 /** SQL for the hour and the UTC day an epoch-milliseconds column falls in. */
 const hourSql = (col: string) => `(${col} - ${col} % ${HOUR_MS})`;
 const daySql = (col: string) => `(${col} - ${col} % ${DAY_MS})`;
-/** Frustration scores have 3 decimals; sums moved by differences are rounded to them so they never drift. */
-const sum3 = (a: string, op: "+" | "-", b: string) => `round(${a} ${op} ${b}, 3)`;
-
-/** The sums of sessions an aggregate row holds, as its columns and as the session row's. */
-const SUM_COLUMNS = ["tool_calls", "tool_errors", "searches", "failed_searches"] as const;
 
 /**
- * An aggregate of session rows by a key computed from the row (the hourly buckets by source and hour, the bucket
- * days by day): the statements that take a session's stored row out of it (before the upsert: `ours` binds the
- * organization, the session and the new event count, and the row is taken out only when the upsert will replace
- * it; a row left without sessions is deleted) and put it back in (after the upsert, only when the row is ours).
+ * An aggregate that sums rows of a per-session table (sessions, topic links, tool-day shares) by a key computed
+ * from the row. The rollup moves a session's rows out of it and back in by differences (takeOut, dropEmpty,
+ * putIn, each reading the rows to move from a subquery `from` aliased `s`); the sweep rebuilds it (rebuild).
  */
-function sessionSums(table: string, key: ReadonlyArray<readonly [column: string, fromSession: (s: string) => string]>) {
-  const keyColumns = key.map(([c]) => c).join(", ");
-  const keyOf = (alias: string) => key.map(([, expr]) => expr(alias)).join(", ");
-  const matches = (alias: string) => key.map(([c, expr]) => `${table}.${c} = ${expr(alias)}`).join(" AND ");
-  const sums = SUM_COLUMNS.map((c) => `${c} = ${table}.${c} - s.${c}`).join(", ");
-  const added = SUM_COLUMNS.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(", ");
-  return {
-    takeOut: (d1: D1Database, ours: unknown[]) => [
-      d1
-        .prepare(
-          `UPDATE ${table} SET sessions = sessions - 1, ${sums}, frustration_sum = ${sum3(`${table}.frustration_sum`, "-", "s.frustration")}
-           FROM (SELECT * FROM insight_sessions WHERE org_id = ? AND id = ? AND events <= ?) s
-           WHERE ${table}.org_id = s.org_id AND ${matches("s")}`,
-        )
-        .bind(...ours),
-      d1
-        .prepare(
-          `DELETE FROM ${table} WHERE sessions <= 0 AND (org_id, ${keyColumns}) IN (
-             SELECT org_id, ${keyOf("s")} FROM insight_sessions s WHERE org_id = ? AND id = ?)`,
-        )
-        .bind(ours[0], ours[1]),
-    ],
-    putIn: (d1: D1Database, ours: unknown[]) =>
-      d1
-        .prepare(
-          `INSERT INTO ${table} (org_id, ${keyColumns}, sessions, ${SUM_COLUMNS.join(", ")}, frustration_sum)
-           SELECT org_id, ${keyOf("s")}, 1, ${SUM_COLUMNS.join(", ")}, frustration
-           FROM insight_sessions s WHERE org_id = ? AND id = ? AND events = ?
-           ON CONFLICT (org_id, ${keyColumns}) DO UPDATE SET sessions = sessions + 1, ${added},
-             frustration_sum = ${sum3(`${table}.frustration_sum`, "+", "excluded.frustration_sum")}`,
-        )
-        .bind(...ours),
-  };
+interface Summed {
+  table: string;
+  /** The aggregate's time column, by which the rebuild deletes a range. */
+  at: string;
+  /** The summed rows: their table and the time column that places them in the aggregate's range. */
+  rows: { table: string; at: string };
+  /** The aggregate's key after org_id: each column with its value for a summed row `s`. */
+  key: ReadonlyArray<readonly [column: string, of: (s: string) => string]>;
+  /** The summed columns, each with its value for a summed row; `rounded`: frustration, kept to its 3 decimals. */
+  sums: ReadonlyArray<readonly [column: string, of: (s: string) => string, rounded?: boolean]>;
+  /** A row that holds nothing any more, which is deleted. */
+  empty: string;
 }
 
-/** The aggregates of session rows the rollup moves each session between. */
-const SESSION_SUMS = [
-  sessionSums("insight_buckets", [
+/** `left op right`, rounded to 3 decimals for a frustration sum (scores have 3: sums moved by differences never drift). */
+const combine = (left: string, op: "+" | "-", right: string, rounded?: boolean) => (rounded ? `round(${left} ${op} ${right}, 3)` : `${left} ${op} ${right}`);
+const keyColumns = (a: Summed) => a.key.map(([c]) => c).join(", ");
+const keyValues = (a: Summed) => a.key.map(([, of]) => of("s")).join(", ");
+const sumColumns = (a: Summed) => a.sums.map(([c]) => c).join(", ");
+
+/** Subtracts the rows `from` selects from the aggregate rows they are in. */
+const takeOut = (d1: D1Database, a: Summed, from: string, binds: unknown[]) =>
+  d1
+    .prepare(
+      `UPDATE ${a.table} SET ${a.sums.map(([c, of, rounded]) => `${c} = ${combine(`${a.table}.${c}`, "-", of("s"), rounded)}`).join(", ")}
+       FROM (${from}) s WHERE ${a.table}.org_id = s.org_id AND ${a.key.map(([c, of]) => `${a.table}.${c} = ${of("s")}`).join(" AND ")}`,
+    )
+    .bind(...binds);
+
+/** Deletes the aggregate rows the rows `from` selects are in, when they hold nothing any more. */
+const dropEmpty = (d1: D1Database, a: Summed, from: string, binds: unknown[]) =>
+  d1
+    .prepare(`DELETE FROM ${a.table} WHERE ${a.empty} AND (org_id, ${keyColumns(a)}) IN (SELECT s.org_id, ${keyValues(a)} FROM (${from}) s)`)
+    .bind(...binds);
+
+/** Adds the rows `from` selects to the aggregate rows they are in (created when new). */
+const putIn = (d1: D1Database, a: Summed, from: string, binds: unknown[]) =>
+  d1
+    .prepare(
+      `INSERT INTO ${a.table} (org_id, ${keyColumns(a)}, ${sumColumns(a)})
+       SELECT s.org_id, ${keyValues(a)}, ${a.sums.map(([, of]) => of("s")).join(", ")} FROM (${from}) s WHERE true
+       ON CONFLICT (org_id, ${keyColumns(a)}) DO UPDATE SET ${a.sums.map(([c, , rounded]) => `${c} = ${combine(`${a.table}.${c}`, "+", `excluded.${c}`, rounded)}`).join(", ")}`,
+    )
+    .bind(...binds);
+
+/** The aggregate's rows of [from, to) of its time column, rebuilt from the summed rows (bind: org, from, to). */
+const rebuildSummed = (a: Summed) =>
+  `INSERT INTO ${a.table} (org_id, ${keyColumns(a)}, ${sumColumns(a)})
+   SELECT s.org_id, ${a.key.map(([, of], i) => `${of("s")} AS k${i}`).join(", ")},
+     ${a.sums.map(([, of, rounded]) => (rounded ? `round(sum(${of("s")}), 3)` : `sum(${of("s")})`)).join(", ")}
+   FROM ${a.rows.table} s WHERE s.org_id = ? AND s.${a.rows.at} >= ? AND s.${a.rows.at} < ?
+   GROUP BY s.org_id, ${a.key.map((_, i) => `k${i}`).join(", ")}`;
+
+/** The sums of a session row that the hourly buckets and bucket days hold. */
+const SESSION_SUMS: Summed["sums"] = [
+  ["sessions", () => "1"],
+  ["tool_calls", (s) => `${s}.tool_calls`],
+  ["tool_errors", (s) => `${s}.tool_errors`],
+  ["searches", (s) => `${s}.searches`],
+  ["failed_searches", (s) => `${s}.failed_searches`],
+  ["frustration_sum", (s) => `${s}.frustration`, true],
+];
+const sessionRows = { table: "insight_sessions", at: "started_at" };
+
+const BUCKETS: Summed = {
+  table: "insight_buckets",
+  at: "bucket_start",
+  rows: sessionRows,
+  key: [
     ["mcp_server_id", (s) => `coalesce(${s}.mcp_server_id, '')`],
     ["bucket_start", (s) => hourSql(`${s}.started_at`)],
-  ]),
-  sessionSums("insight_bucket_days", [["day", (s) => daySql(`${s}.started_at`)]]),
-];
+  ],
+  sums: SESSION_SUMS,
+  empty: "sessions <= 0",
+};
+const BUCKET_DAYS: Summed = { table: "insight_bucket_days", at: "day", rows: sessionRows, key: [["day", (s) => daySql(`${s}.started_at`)]], sums: SESSION_SUMS, empty: "sessions <= 0" };
+const TOPIC_DAYS: Summed = {
+  table: "insight_topic_days",
+  at: "day",
+  rows: { table: "insight_topic_sessions", at: "started_at" },
+  key: [
+    ["topic_id", (s) => `${s}.topic_id`],
+    ["day", (s) => daySql(`${s}.started_at`)],
+  ],
+  sums: [
+    ["sessions", () => "1"],
+    ["frustration_sum", (s) => `${s}.frustration`, true],
+  ],
+  empty: "sessions <= 0",
+};
+const TOOL_DAYS: Summed = {
+  table: "insight_tool_days",
+  at: "day",
+  rows: { table: "insight_session_tools", at: "day" },
+  key: [
+    ["mcp_server_id", (s) => `${s}.mcp_server_id`],
+    ["tool_name", (s) => `${s}.tool_name`],
+    ["day", (s) => `${s}.day`],
+  ],
+  sums: [
+    ["offered", (s) => `${s}.offered`],
+    ["calls", (s) => `${s}.calls`],
+    ["errors", (s) => `${s}.errors`],
+  ],
+  empty: "offered <= 0 AND calls <= 0 AND errors <= 0",
+};
 
 /**
  * The session's transaction, in order:
@@ -194,10 +251,11 @@ function sessionStatements(
 ): D1PreparedStatement[] {
   const ours = [orgId, sessionId, agg.events];
   const newDay = dayOf(agg.startedAt);
+  const storedRow = `SELECT * FROM insight_sessions WHERE org_id = ? AND id = ?`;
   // The stored row as it is before the upsert, when the upsert will replace it.
-  const oldRow = `SELECT * FROM insight_sessions WHERE org_id = ? AND id = ? AND events <= ?`;
+  const oldRow = `${storedRow} AND events <= ?`;
   const statements: D1PreparedStatement[] = [
-    ...SESSION_SUMS.flatMap((sums) => sums.takeOut(d1, ours)),
+    ...[BUCKETS, BUCKET_DAYS].flatMap((a) => [takeOut(d1, a, oldRow, ours), dropEmpty(d1, a, storedRow, [orgId, sessionId])]),
     // Leaving its day (its start moved to another day): the old day without it, deleted if nothing is left in it.
     d1
       .prepare(
@@ -244,7 +302,7 @@ function sessionStatements(
         JSON.stringify(agg.summary),
         now,
       ),
-    ...SESSION_SUMS.map((sums) => sums.putIn(d1, ours)),
+    ...[BUCKETS, BUCKET_DAYS].map((a) => putIn(d1, a, `${storedRow} AND events = ?`, ours)),
     d1
       .prepare(
         `INSERT INTO insight_session_days (org_id, day, updated_at)
@@ -272,18 +330,10 @@ function sessionStatements(
         .bind(crypto.randomUUID(), orgId, key, label, now, now),
     );
   }
-  const links = `SELECT org_id, topic_id, ${daySql("started_at")} AS day, frustration FROM insight_topic_sessions WHERE org_id = ? AND session_id = ?`;
+  const links = `SELECT * FROM insight_topic_sessions WHERE org_id = ? AND session_id = ?`;
   statements.push(
-    d1
-      .prepare(
-        `UPDATE insight_topic_days SET sessions = sessions - 1, frustration_sum = ${sum3("frustration_sum", "-", "l.frustration")}
-         FROM (${links} AND ${SESSION_IS_OURS}) l
-         WHERE insight_topic_days.org_id = l.org_id AND insight_topic_days.day = l.day AND insight_topic_days.topic_id = l.topic_id`,
-      )
-      .bind(orgId, sessionId, ...ours),
-    d1
-      .prepare(`DELETE FROM insight_topic_days WHERE sessions <= 0 AND (org_id, day, topic_id) IN (SELECT org_id, day, topic_id FROM (${links}))`)
-      .bind(orgId, sessionId),
+    takeOut(d1, TOPIC_DAYS, `${links} AND ${SESSION_IS_OURS}`, [orgId, sessionId, ...ours]),
+    dropEmpty(d1, TOPIC_DAYS, links, [orgId, sessionId]),
     d1.prepare(`DELETE FROM insight_topic_sessions WHERE org_id = ? AND session_id = ? AND ${SESSION_IS_OURS}`).bind(orgId, sessionId, ...ours),
   );
   for (const keys of chunk([...labels.keys()], MAX_PARAMS - 10)) {
@@ -299,18 +349,7 @@ function sessionStatements(
         .bind(sessionId, agg.events, orgId, ...keys),
     );
   }
-  if (labels.size) {
-    statements.push(
-      d1
-        .prepare(
-          `INSERT INTO insight_topic_days (org_id, topic_id, day, sessions, frustration_sum)
-           SELECT org_id, topic_id, day, 1, frustration FROM (${links} AND ${SESSION_IS_OURS}) WHERE true
-           ON CONFLICT (org_id, day, topic_id) DO UPDATE SET sessions = sessions + 1,
-             frustration_sum = ${sum3("insight_topic_days.frustration_sum", "+", "excluded.frustration_sum")}`,
-        )
-        .bind(orgId, sessionId, ...ours),
-    );
-  }
+  if (labels.size) statements.push(putIn(d1, TOPIC_DAYS, `${links} AND ${SESSION_IS_OURS}`, [orgId, sessionId, ...ours]));
 
   statements.push(...toolShareStatements(d1, orgId, sessionId, agg.events, toolSharesOf(events)));
 
@@ -397,21 +436,8 @@ function toolShareStatements(d1: D1Database, orgId: string, sessionId: string, e
   const ours = [orgId, sessionId, events];
   const stored = `SELECT * FROM insight_session_tools WHERE org_id = ? AND session_id = ?`;
   return [
-    d1
-      .prepare(
-        `UPDATE insight_tool_days SET offered = insight_tool_days.offered - t.offered, calls = insight_tool_days.calls - t.calls,
-           errors = insight_tool_days.errors - t.errors
-         FROM (${stored} AND ${SESSION_IS_OURS}) t
-         WHERE insight_tool_days.org_id = t.org_id AND insight_tool_days.mcp_server_id = t.mcp_server_id
-           AND insight_tool_days.tool_name = t.tool_name AND insight_tool_days.day = t.day`,
-      )
-      .bind(orgId, sessionId, ...ours),
-    d1
-      .prepare(
-        `DELETE FROM insight_tool_days WHERE offered <= 0 AND calls <= 0 AND errors <= 0
-         AND (org_id, mcp_server_id, tool_name, day) IN (SELECT org_id, mcp_server_id, tool_name, day FROM (${stored}))`,
-      )
-      .bind(orgId, sessionId),
+    takeOut(d1, TOOL_DAYS, `${stored} AND ${SESSION_IS_OURS}`, [orgId, sessionId, ...ours]),
+    dropEmpty(d1, TOOL_DAYS, stored, [orgId, sessionId]),
     d1.prepare(`DELETE FROM insight_session_tools WHERE org_id = ? AND session_id = ? AND ${SESSION_IS_OURS}`).bind(orgId, sessionId, ...ours),
     ...chunk(shares, SHARES_PER_INSERT).map((part) =>
       d1
@@ -422,18 +448,7 @@ function toolShareStatements(d1: D1Database, orgId: string, sessionId: string, e
         )
         .bind(orgId, sessionId, ...part.flatMap((s) => [s.source, s.tool, s.day, s.offered, s.calls, s.errors]), ...ours),
     ),
-    ...(shares.length
-      ? [
-          d1
-            .prepare(
-              `INSERT INTO insight_tool_days (org_id, mcp_server_id, tool_name, day, offered, calls, errors)
-               SELECT org_id, mcp_server_id, tool_name, day, offered, calls, errors FROM (${stored} AND ${SESSION_IS_OURS}) WHERE true
-               ON CONFLICT (org_id, mcp_server_id, tool_name, day) DO UPDATE SET offered = insight_tool_days.offered + excluded.offered,
-                 calls = insight_tool_days.calls + excluded.calls, errors = insight_tool_days.errors + excluded.errors`,
-            )
-            .bind(orgId, sessionId, ...ours),
-        ]
-      : []),
+    ...(shares.length ? [putIn(d1, TOOL_DAYS, `${stored} AND ${SESSION_IS_OURS}`, [orgId, sessionId, ...ours])] : []),
   ];
 }
 
@@ -463,41 +478,12 @@ export function recomputeStatements(
     d1.prepare(`DELETE FROM ${table} WHERE org_id = ? AND ${at} >= ? AND ${at} < ?`).bind(...range),
     d1.prepare(insert).bind(...range),
   ];
+  const summed = (a: Summed) => () => rebuild(a.table, a.at, rebuildSummed(a));
   const sql: Record<InsightAggregate, () => D1PreparedStatement[]> = {
-    buckets: () =>
-      rebuild(
-        "insight_buckets",
-        "bucket_start",
-        `INSERT INTO insight_buckets (org_id, mcp_server_id, bucket_start, sessions, tool_calls, tool_errors, searches, failed_searches, frustration_sum)
-         SELECT org_id, coalesce(mcp_server_id, '') AS source, ${hourSql("started_at")} AS hour, count(*), sum(tool_calls), sum(tool_errors),
-           sum(searches), sum(failed_searches), round(sum(frustration), 3)
-         FROM insight_sessions WHERE org_id = ? AND started_at >= ? AND started_at < ? GROUP BY org_id, source, hour`,
-      ),
-    bucketDays: () =>
-      rebuild(
-        "insight_bucket_days",
-        "day",
-        `INSERT INTO insight_bucket_days (org_id, day, sessions, tool_calls, tool_errors, searches, failed_searches, frustration_sum)
-         SELECT org_id, ${daySql("started_at")} AS d, count(*), sum(tool_calls), sum(tool_errors), sum(searches), sum(failed_searches),
-           round(sum(frustration), 3)
-         FROM insight_sessions WHERE org_id = ? AND started_at >= ? AND started_at < ? GROUP BY org_id, d`,
-      ),
-    topicDays: () =>
-      rebuild(
-        "insight_topic_days",
-        "day",
-        `INSERT INTO insight_topic_days (org_id, topic_id, day, sessions, frustration_sum)
-         SELECT org_id, topic_id, ${daySql("started_at")} AS d, count(*), round(sum(frustration), 3)
-         FROM insight_topic_sessions WHERE org_id = ? AND started_at >= ? AND started_at < ? GROUP BY org_id, topic_id, d`,
-      ),
-    toolDays: () =>
-      rebuild(
-        "insight_tool_days",
-        "day",
-        `INSERT INTO insight_tool_days (org_id, mcp_server_id, tool_name, day, offered, calls, errors)
-         SELECT org_id, mcp_server_id, tool_name, day, sum(offered), sum(calls), sum(errors)
-         FROM insight_session_tools WHERE org_id = ? AND day >= ? AND day < ? GROUP BY org_id, mcp_server_id, tool_name, day`,
-      ),
+    buckets: summed(BUCKETS),
+    bucketDays: summed(BUCKET_DAYS),
+    topicDays: summed(TOPIC_DAYS),
+    toolDays: summed(TOOL_DAYS),
     clusterDays: () =>
       rebuild(
         "insight_cluster_days",
