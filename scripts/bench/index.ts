@@ -22,11 +22,11 @@ import { buildBundle } from "./bundle";
 import { type ConsumerResult, measureConsumer } from "./consumer";
 import { machineLoad } from "./cpu";
 import { seedEvents } from "./insights";
-import { measure, settle, type Target, type Window, warm } from "./measure";
+import { measure, measureInterleaved, settle, type Target, type Window, warm } from "./measure";
 import { parseOptions } from "./options";
 import { d1Usage, planOf, type ProbeResult } from "./plan";
 import { profileScenario, type ProfileSummary } from "./profile";
-import { bundleTable, pairedMedian, type ScenarioResult, summarize, table } from "./report";
+import { bundleTable, pairedMedian, rateRatio, type ScenarioResult, summarize, table, turnMedian } from "./report";
 import { HELLO, SCENARIO_NAMES, type Scenario, scenarios } from "./scenarios";
 import { seed, type Seeded } from "./seed";
 import { type BenchServer, startServer } from "./server";
@@ -189,6 +189,10 @@ interface Prepared {
   bare: BareReference | null;
   windows: Window[];
   bareWindows: Window[];
+  /** hello-world measured interleaved with this scenario (`helloReference`), round by round. */
+  helloWindows: Window[];
+  /** Every turn of the interleaved rounds: the endpoint's slice, then its bare reference's (if any), then hello-world's (if `helloReference`). */
+  turns: Window[][];
   profile?: ProfileSummary;
 }
 
@@ -287,7 +291,7 @@ async function main() {
         ? { ...chosenScenario, path: await chosenScenario.resolvePath((path) => getJson(armatureUrl, path, seeded)) }
         : chosenScenario;
 
-      const p: Prepared = { scenario: s, target: await resolvedTarget(s, server.urls[s.worker], seeded), probe: null, bare: null, windows: [], bareWindows: [] };
+      const p: Prepared = { scenario: s, target: await resolvedTarget(s, server.urls[s.worker], seeded), probe: null, bare: null, windows: [], bareWindows: [], helloWindows: [], turns: [] };
       if (s.worker === "armature") {
         p.probe = await probe(server, s, seeded);
         const plan = s.noBare || s.staticBare ? null : planOf(p.probe.calls, s.fresh?.(p.probe.body) ?? []);
@@ -312,16 +316,31 @@ async function main() {
     log(`bench: warming up ${targets.length} targets (${opts.warmup} s each)`);
     for (const t of targets) await warm(t, opts.warmup, opts.connections);
 
+    const hello = prepared.find((p) => p.scenario.name === HELLO)!;
     for (let round = 1; round <= opts.rounds; round++) {
       log(`bench: round ${round} of ${opts.rounds}`);
       for (const p of prepared) {
-        const w = await measure(p.target, opts.duration, opts.connections, server.pids);
-        p.windows.push(w);
-        log(`  ${p.scenario.label}: ${describe(w)}`);
+        // The references, if any, are measured interleaved with the endpoint (measureInterleaved): the bare Worker,
+        // and hello-world for a scenario whose target is a share of hello-world's rate.
+        const references = [...(p.bare ? [p.bare.target] : []), ...(p.scenario.helloReference ? [hello.target] : [])];
+        if (references.length === 0) {
+          const w = await measure(p.target, opts.duration, opts.connections, server.pids);
+          p.windows.push(w);
+          log(`  ${p.scenario.label}: ${describe(w)}`);
+          continue;
+        }
+        const { windows, turns } = await measureInterleaved([p.target, ...references], opts.duration, opts.slices, opts.connections, server.pids);
+        p.turns.push(...turns);
+        const [w, ...rest] = windows;
+        p.windows.push(w!);
+        log(`  ${p.scenario.label}: ${describe(w!)}`);
         if (p.bare) {
-          const b = await measure(p.bare.target, opts.duration, opts.connections, server.pids);
-          p.bareWindows.push(b);
-          log(`  ↳ bare: ${describe(b)}`);
+          p.bareWindows.push(rest.shift()!);
+          log(`  ↳ bare: ${describe(p.bareWindows.at(-1)!)}`);
+        }
+        if (p.scenario.helloReference) {
+          p.helloWindows.push(rest.shift()!);
+          log(`  ↳ hello-world, interleaved: ${describe(p.helloWindows.at(-1)!)}`);
         }
       }
     }
@@ -338,7 +357,6 @@ async function main() {
       }
     }
 
-    const hello = prepared.find((p) => p.scenario.name === HELLO)!;
     const results: ScenarioResult[] = prepared.map((p) => ({
       name: p.scenario.name,
       label: p.scenario.label,
@@ -349,15 +367,18 @@ async function main() {
       responseBytes: p.probe?.bodyBytes ?? null,
       windows: p.windows,
       median: summarize(p.windows),
-      vsHello: p === hello ? null : pairedMedian(p.windows, hello.windows, (a, b) => a.reqPerSec / b.reqPerSec),
+      // Against the hello-world slices interleaved with it when it has them, else the round's own hello-world window.
+      vsHello: p === hello ? null : p.helloWindows.length ? turnMedian(p.turns, 0, p.bare ? 2 : 1, rateRatio) : pairedMedian(p.windows, hello.windows, rateRatio),
+      ...(p.helloWindows.length ? { helloWindows: p.helloWindows } : {}),
+      turns: p.turns,
       bare: p.bare
         ? {
             kind: p.bare.kind,
             ...(p.bare.kind === "replay" ? { plan: p.bare.plan } : { answer: p.bare.answer }),
             windows: p.bareWindows,
             median: summarize(p.bareWindows),
-            throughputRatio: pairedMedian(p.windows, p.bareWindows, (a, b) => a.reqPerSec / b.reqPerSec),
-            cpuOverheadMs: pairedMedian(p.windows, p.bareWindows, (a, b) => a.cpuMsPerRequest - b.cpuMsPerRequest),
+            throughputRatio: turnMedian(p.turns, 0, 1, rateRatio),
+            cpuOverheadMs: turnMedian(p.turns, 0, 1, (a, b) => a.cpuMsPerRequest - b.cpuMsPerRequest),
           }
         : null,
       noBare: p.scenario.noBare ?? null,
@@ -371,8 +392,9 @@ async function main() {
     const loadAfter = machineLoad();
     const markdown = [
       `Measured ${started.toISOString()} on ${loadBefore.cores} cores, load average ${loadBefore.loadAverage.join(" ")} before and ` +
-        `${loadAfter.loadAverage.join(" ")} after; ${opts.rounds} round(s) of ${opts.duration} s at ${opts.connections} connections, ` +
-        `medians; ${seeded.runs} runs seeded${insightEvents ? `, ${insightEvents} insight events` : ""}.`,
+        `${loadAfter.loadAverage.join(" ")} after; ${opts.rounds} round(s) of ${opts.duration} s at ${opts.connections} connections ` +
+        `(an endpoint and its reference interleaved in ${opts.slices} slice(s) each: × bare, CPU − bare and a paired × hello are medians over the ` +
+        `${opts.rounds * opts.slices} turns, the rest medians over rounds); ${seeded.runs} runs seeded${insightEvents ? `, ${insightEvents} insight events` : ""}.`,
       "",
       table(results, hello.windows),
       "",

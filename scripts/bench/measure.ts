@@ -1,6 +1,7 @@
 // One measurement window: autocannon drives one target at a fixed concurrency for a fixed time while the
 // workerd process's CPU counters are read before and after. Nothing else is served in that window, so the CPU
-// the process used is this target's.
+// the process used is this target's. An endpoint and its reference are measured interleaved, in slices taken in
+// turns (measureInterleaved), so that the ratio of the two compares the same stretch of the machine's time.
 import autocannon, { type AutocannonOptions, type AutocannonResult } from "autocannon";
 import { cpuMs, selfCpuMs } from "./cpu";
 
@@ -83,7 +84,17 @@ export async function warm(target: Target, seconds: number, connections: number)
   if (seconds > 0) await run(autocannonOptions(target, seconds, connections));
 }
 
-export async function measure(target: Target, seconds: number, connections: number, pids: number[]): Promise<Window> {
+/** What one stretch of load recorded, before it is summed into a Window with the other slices of its round. */
+interface Slice {
+  latencies: number[];
+  seconds: number;
+  cpuMs: number;
+  loadGeneratorCpuMs: number;
+  errors: number;
+  statuses: Record<string, number>;
+}
+
+async function measureSlice(target: Target, seconds: number, connections: number, pids: number[]): Promise<Slice> {
   await settle(pids, 5_000);
   const latencies: number[] = [];
   let unexpected = 0;
@@ -97,18 +108,67 @@ export async function measure(target: Target, seconds: number, connections: numb
   const self1 = selfCpuMs();
   await settle(pids);
   const cpu1 = cpuMs(pids);
-  const sorted = Float64Array.from(latencies).sort();
-  const requests = latencies.length;
   return {
-    requests,
+    latencies,
     seconds: result.duration,
-    reqPerSec: requests / result.duration,
-    p50Ms: quantile(sorted, 0.5),
-    p99Ms: quantile(sorted, 0.99),
     cpuMs: cpu1 - cpu0,
-    cpuMsPerRequest: requests ? (cpu1 - cpu0) / requests : Number.NaN,
     loadGeneratorCpuMs: self1 - self0,
     errors: unexpected + result.errors + result.timeouts,
     statuses: Object.fromEntries(Object.entries(result.statusCodeStats).map(([s, v]) => [s, v.count])),
   };
+}
+
+/** The slices of one target in one round as one window: requests, seconds and CPU summed, percentiles over every response. */
+function windowOf(slices: Slice[]): Window {
+  const sorted = Float64Array.from(slices.flatMap((s) => s.latencies)).sort();
+  const requests = sorted.length;
+  const seconds = slices.reduce((n, s) => n + s.seconds, 0);
+  const cpu = slices.reduce((n, s) => n + s.cpuMs, 0);
+  const statuses: Record<string, number> = {};
+  for (const s of slices) for (const [k, v] of Object.entries(s.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
+  return {
+    requests,
+    seconds,
+    reqPerSec: requests / seconds,
+    p50Ms: quantile(sorted, 0.5),
+    p99Ms: quantile(sorted, 0.99),
+    cpuMs: cpu,
+    cpuMsPerRequest: requests ? cpu / requests : Number.NaN,
+    loadGeneratorCpuMs: slices.reduce((n, s) => n + s.loadGeneratorCpuMs, 0),
+    errors: slices.reduce((n, s) => n + s.errors, 0),
+    statuses,
+  };
+}
+
+export async function measure(target: Target, seconds: number, connections: number, pids: number[]): Promise<Window> {
+  return windowOf([await measureSlice(target, seconds, connections, pids)]);
+}
+
+/** One round of an endpoint and its reference(s) measured interleaved: each target's window, and each turn's slices. */
+export interface Interleaved {
+  /** Per target: its slices of the round as one window. */
+  windows: Window[];
+  /** Per turn: each target's slice as a window of its own (same order as the targets). */
+  turns: Window[][];
+}
+
+/**
+ * One round of an endpoint and its reference(s), interleaved: each target gets `seconds` of load in `slices`
+ * slices, taken in turns whose order reverses every turn (A B, B A, A B, …). Whatever else the machine does in
+ * those seconds (a burst of other work, a slow stretch of the host) then falls on both sides alike, and the
+ * ratio of a turn compares the two within a second or two of each other (report.ts takes the median over turns).
+ */
+export async function measureInterleaved(targets: Target[], seconds: number, slices: number, connections: number, pids: number[]): Promise<Interleaved> {
+  const taken: Slice[][] = targets.map(() => []);
+  const turns: Window[][] = [];
+  const each = seconds / slices;
+  for (let turn = 0; turn < slices; turn++) {
+    const order = targets.map((_, i) => i);
+    if (turn % 2 === 1) order.reverse();
+    const slicesOfTurn: Slice[] = [];
+    for (const i of order) slicesOfTurn[i] = await measureSlice(targets[i]!, each, connections, pids);
+    slicesOfTurn.forEach((slice, i) => taken[i]!.push(slice));
+    turns.push(slicesOfTurn.map((slice) => windowOf([slice])));
+  }
+  return { windows: taken.map(windowOf), turns };
 }

@@ -9,6 +9,8 @@ export interface BenchOptions {
   warmup: number;
   connections: number;
   rounds: number;
+  /** Slices each round's window of an endpoint and of its reference is split into, taken in turns (measureInterleaved). */
+  slices: number;
   /** Scenario names to run (hello-world always runs: every ratio needs it); empty = all. */
   only: string[];
   out: string;
@@ -37,7 +39,9 @@ export const USAGE = `Usage: npm run bench -- [options]
   --duration <s>       seconds per measurement window (default 10; --quick: 1.5)
   --warmup <s>         seconds of unrecorded load per target before round 1 (default 3; --quick: 0.5)
   --connections <n>    concurrent connections of the load generator (default 10)
-  --rounds <n>         rounds; each visits every scenario, endpoint then reference (default 3; --quick: 2)
+  --rounds <n>         rounds; each visits every scenario, endpoint and reference (default 3; --quick: 2)
+  --slices <n>         each round's window of an endpoint and of its reference is taken in n slices, in turns
+                       (A B, B A, ...), so both see the same stretch of the machine's time (default 5; --quick: 1)
   --only <a,b,...>     only these scenarios (hello-world always runs); see the list below
   --out <file>         the JSON result (default bench-results/latest.json; a .md table is written beside it)
   --runs <n>           runs seeded into the benchmark organization (default 10000)
@@ -76,7 +80,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     console.log(USAGE);
     process.exit(0);
   }
-  const known = ["duration", "warmup", "connections", "rounds", "only", "out", "quick", "runs", "consumer-runs", "events", "profile", "profile-seconds", "keep-state", "bundle-config"];
+  const known = ["duration", "warmup", "connections", "rounds", "slices", "only", "out", "quick", "runs", "consumer-runs", "events", "profile", "profile-seconds", "keep-state", "bundle-config"];
   for (const key of values.keys()) if (!known.includes(key)) fail(`unknown option --${key}`);
 
   const quick = values.get("quick") === true;
@@ -98,6 +102,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     warmup: number("warmup", quick ? 0.5 : 3, 0),
     connections: Math.round(number("connections", 10, 1)),
     rounds: Math.round(number("rounds", quick ? 2 : 3, 1)),
+    slices: Math.round(number("slices", quick ? 1 : 5, 1)),
     only: (text("only") ?? "").split(",").map((s) => s.trim()).filter(Boolean),
     out: path.resolve(process.cwd(), text("out") ?? path.join(ROOT, "bench-results", "latest.json")),
     quick,

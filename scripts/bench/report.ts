@@ -40,8 +40,14 @@ export interface ScenarioResult {
   responseBytes: number | null;
   windows: Window[];
   median: Summary;
-  /** Median over rounds of (this round's req/s ÷ hello-world's req/s in the same round). */
+  /**
+   * req/s ÷ hello-world's: for a `helloReference` scenario the median over its turns (its slice ÷ the hello-world
+   * slice next to it, `turns`), else the median over rounds of this round's window ÷ the round's hello-world window.
+   */
   vsHello: number | null;
+  helloWindows?: Window[];
+  /** Every turn of the interleaved rounds: the endpoint's slice, the bare reference's (if any), hello-world's (if paired). */
+  turns: Window[][];
   bare: {
     /** `replay`: the recorded D1 calls (workers/bare.js); `static`: the endpoint's own answer from a buffer (workers/static.js). */
     kind: "replay" | "static";
@@ -50,12 +56,20 @@ export interface ScenarioResult {
     answer?: { status: number; bytes: number; headers: Record<string, string> };
     windows: Window[];
     median: Summary;
-    /** Median over rounds of (endpoint req/s ÷ bare req/s in the same round). */
+    /** Median over the turns of (endpoint req/s ÷ bare req/s in the same turn). */
     throughputRatio: number;
-    /** Median over rounds of (endpoint CPU ms/req − bare CPU ms/req in the same round). */
+    /** Median over the turns of (endpoint CPU ms/req − bare CPU ms/req in the same turn). */
     cpuOverheadMs: number;
   } | null;
   noBare: string | null;
+}
+
+/** req/s of the first window ÷ req/s of the second. */
+export const rateRatio = (a: Window, b: Window) => a.reqPerSec / b.reqPerSec;
+
+/** The median over turns of f(the turn's slice `a`, its slice `b`): slices by their index in the turn. */
+export function turnMedian(turns: Window[][], a: number, b: number, f: (x: Window, y: Window) => number): number {
+  return median(turns.map((t) => (t[a] && t[b] ? f(t[a]!, t[b]!) : Number.NaN)));
 }
 
 /** The median over rounds of f(a[i], b[i]). */
