@@ -1,3 +1,4 @@
+import { Column, getTableColumns, is, Placeholder, type Table } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "./schema";
 
@@ -50,6 +51,74 @@ export function preparedPerClient<T>(build: (db: Database) => T): (db: Database)
       prepared.set(db, query);
     }
     return query;
+  };
+}
+
+/** Tables selected whole, each under its own key: `{ run: runs }`, `{ workflow: workflows, version: workflowVersions }`. */
+type TableSelection = Record<string, Table>;
+type RowsOf<T extends TableSelection> = { [K in keyof T]: T[K]["$inferSelect"] };
+const selectFrom = <T extends TableSelection>(db: Database, tables: T) => db.select(tables);
+type Selecting<T extends TableSelection> = ReturnType<typeof selectFrom<T>>;
+
+/** What a read of whole rows needs per column, looked up once: where the value goes and how it is decoded. */
+interface ColumnSlot {
+  table: string;
+  key: string;
+  /** The column's mapFromDriverValue, or null where it returns the value as it is (text, integer, real). */
+  decode: ((value: unknown) => unknown) | null;
+}
+
+/**
+ * A one-row read of whole rows of `tables` (inner-joined: every table has its row), its statement rendered by
+ * drizzle once per client: executed with D1's `raw()` on a statement prepared once, and decoded column by column
+ * with each column's own `mapFromDriverValue`, looked up once. Drizzle's prepared `get()` answers the same
+ * objects (a test compares them), but it fills placeholders, logs and maps each row by walking every column's
+ * path with `is()` type checks (`mapResultRow`): about 4 % of a point read's CPU (docs/benchmarks.md). For the
+ * hottest point reads only; everything else reads through drizzle.
+ *
+ * @example
+ * const runById = rowReader({ run: runs }, (q) => q.from(runs).where(eq(runs.id, sql.placeholder("id"))));
+ * const found = await runById(db, { id }); // { run: RunRow } | undefined
+ */
+export function rowReader<T extends TableSelection, P extends string>(
+  tables: T,
+  query: (select: Selecting<T>) => { toSQL(): { sql: string; params: unknown[] } },
+): (db: Database, values: Record<P, unknown>) => Promise<RowsOf<T> | undefined> {
+  const slots: ColumnSlot[] = [];
+  for (const [table, t] of Object.entries(tables)) {
+    for (const [key, column] of Object.entries(getTableColumns(t))) {
+      const own = column.mapFromDriverValue;
+      slots.push({ table, key, decode: own === Column.prototype.mapFromDriverValue ? null : (value) => own.call(column, value) });
+    }
+  }
+  const tableKeys = Object.keys(tables);
+  const statements = new WeakMap<Database, { stmt: D1PreparedStatement; params: Array<{ name: string } | { value: unknown }> }>();
+  const prepared = (db: Database) => {
+    let entry = statements.get(db);
+    if (!entry) {
+      const { sql, params } = query(selectFrom(db, tables)).toSQL();
+      entry = {
+        stmt: db.$client.prepare(sql),
+        params: params.map((p) => (is(p, Placeholder) ? { name: p.name } : { value: p })),
+      };
+      statements.set(db, entry);
+    }
+    return entry;
+  };
+  return async (db, values) => {
+    const { stmt, params } = prepared(db);
+    const bound = params.map((p) => ("name" in p ? values[p.name as P] : p.value));
+    const rows = await stmt.bind(...bound).raw();
+    const row = rows[0];
+    if (row === undefined) return undefined;
+    const out: Record<string, Record<string, unknown>> = {};
+    for (const key of tableKeys) out[key] = {};
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i]!;
+      const value = row[i];
+      out[slot.table]![slot.key] = value === null || slot.decode === null ? value : slot.decode(value);
+    }
+    return out as RowsOf<T>;
   };
 }
 

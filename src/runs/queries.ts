@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, or, sql, type Column, type SQL } from "drizzle-orm";
-import { preparedPerClient, type Database } from "../db/client";
+import { rowReader, type Database } from "../db/client";
 import { runEvaluations, runs, runToolCalls, runTraces } from "../db/schema";
 import { ApiError } from "../lib/errors";
 import { jsonArray, preSerializedList, sqlIso } from "../lib/json-text";
@@ -359,20 +359,16 @@ function listRunsParams(orgId: string, query: ListRunsInput, now: Date, paging: 
 
 const notFound = () => new ApiError("not_found", "Run not found");
 
-/** The run by id within an organization, prepared once per client (the hottest point read). */
-const runInOrg = preparedPerClient((db) =>
-  db
-    .select()
-    .from(runs)
-    .where(and(eq(runs.orgId, sql.placeholder("orgId")), eq(runs.id, sql.placeholder("id"))))
-    .prepare(),
+/** The run by id within an organization (the hottest point read): rendered once, decoded without drizzle's row mapping. */
+const runInOrg = rowReader({ run: runs }, (q) =>
+  q.from(runs).where(and(eq(runs.orgId, sql.placeholder("orgId")), eq(runs.id, sql.placeholder("id")))),
 );
 
 /** The run, or a 404 when it does not exist in this organization. */
 export async function getRun(db: Database, orgId: string, id: string): Promise<RunView> {
-  const row = await runInOrg(db).get({ orgId, id });
-  if (!row) throw notFound();
-  return toView(row);
+  const found = await runInOrg(db, { orgId, id });
+  if (!found) throw notFound();
+  return toView(found.run);
 }
 
 const runStatusInOrg = (db: Database, orgId: string, id: string) =>

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, gte, isNull, or, sql, type SQL } from "drizzle-orm";
-import { preparedPerClient, type Database } from "../db/client";
+import { preparedPerClient, rowReader, type Database } from "../db/client";
 import { workflows, workflowVersions } from "../db/schema";
 import { ApiError, validationError } from "../lib/errors";
 import { jsonArray, preSerializedList, sqlIso } from "../lib/json-text";
@@ -187,19 +187,17 @@ export async function listWorkflows(
   return preSerializedList<"workflows", WorkflowView, typeof info>("workflows", jsonArray(items.map((r) => r[0])), info);
 }
 
-/** A workflow and its current version by id within an organization, prepared once per client (a hot point read). */
-const workflowInOrg = preparedPerClient((db) =>
-  db
-    .select({ workflow: workflows, version: workflowVersions })
+/** A workflow and its current version by id within an organization (a hot point read, dispatch's too): rendered once, decoded without drizzle's row mapping. */
+const workflowInOrg = rowReader({ workflow: workflows, version: workflowVersions }, (q) =>
+  q
     .from(workflows)
     .innerJoin(workflowVersions, eq(workflowVersions.id, workflows.currentVersionId))
-    .where(and(eq(workflows.orgId, sql.placeholder("orgId")), eq(workflows.id, sql.placeholder("id"))))
-    .prepare(),
+    .where(and(eq(workflows.orgId, sql.placeholder("orgId")), eq(workflows.id, sql.placeholder("id")))),
 );
 
 /** The workflow with its current version, archived ones included; 404 when it is not this organization's. */
 export async function getWorkflow(db: Database, orgId: string, id: string): Promise<WorkflowWithVersion> {
-  const row = await workflowInOrg(db).get({ orgId, id });
+  const row = await workflowInOrg(db, { orgId, id });
   if (!row) throw new ApiError("not_found", "Workflow not found");
   return row as WorkflowWithVersion;
 }
