@@ -18,11 +18,13 @@ export function fieldIssues(error: z.ZodError, prefix: string): FieldIssue[] {
   return out;
 }
 
+/** The 400 for a request part (`json`, `param`, `query`, `header`) that failed its schema, naming each field. */
+export function requestValidationError(error: z.ZodError, target: string) {
+  return validationError(fieldIssues(error, TARGET_NAMES[target] ?? target));
+}
+
 /** The OpenAPIHono defaultHook: every request validation failure becomes a 400 naming each field. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const validationHook: Hook<any, any, any, any> = (result) => {
-  if (!result.success) {
-    const target = (result as { target?: string }).target ?? "";
-    throw validationError(fieldIssues(result.error as z.ZodError, TARGET_NAMES[target] ?? target));
-  }
+  if (!result.success) throw requestValidationError(result.error as z.ZodError, (result as { target?: string }).target ?? "");
 };
