@@ -60,10 +60,14 @@ function allowedMethods(app: OpenAPIHono<AppEnv>, path: string): string[] {
   return [...methods];
 }
 
-/** The headers every answer of the app carries beyond its own (the request id, `nosniff`, `no-store` by default). */
-function finishHeaders(headers: Headers, requestId: string) {
+/**
+ * The headers every answer of the app carries beyond its own: the request id, `no-store` by default, and `nosniff`
+ * unless it is a 304 (no body: the stored answer keeps the one it came with).
+ */
+function finishHeaders(res: Response, requestId: string) {
+  const headers = res.headers;
   headers.set("x-request-id", requestId);
-  headers.set("x-content-type-options", "nosniff");
+  if (res.status !== 304) headers.set("x-content-type-options", "nosniff");
   if (!headers.has("cache-control")) headers.set("cache-control", "no-store");
 }
 
@@ -102,7 +106,7 @@ export function createApp(api: ApiApp = createApiApp()) {
         c.res = await handleError(err, c);
       }
     }
-    finishHeaders(c.res.headers, id);
+    finishHeaders(c.res, id);
   });
   /** 405 with Allow when `path` is served with other methods; null when it is not served at all. */
   const methodNotAllowed = (c: Context<AppEnv>) => {

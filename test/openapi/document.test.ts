@@ -292,7 +292,10 @@ describe("GET and HEAD /openapi before the app", () => {
           expect(viaApp.headers.get("x-request-id"), where).toMatch(/^[0-9a-f-]{36}$/);
           const [a, b] = [await answerOf(direct), await answerOf(viaApp)];
           expect(a, where).toEqual(b);
-          expect(a.headers["x-content-type-options"], where).toBe("nosniff");
+          if (a.status === 304) {
+            // Only what updates the stored 200 (RFC 9110 §15.4.5) and the CORS fields (the request id is left out above).
+            expect(Object.keys(a.headers).sort(), where).toEqual(["access-control-allow-origin", "access-control-expose-headers", "cache-control", "etag", "vary"]);
+          } else expect(a.headers["x-content-type-options"], where).toBe("nosniff");
           if (method === "HEAD") expect(a.body.length, where).toBe(0);
         }
       }

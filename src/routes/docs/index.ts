@@ -118,7 +118,8 @@ export function ifNoneMatchMatches(header: string | null | undefined, etag: stri
 
 /**
  * The headers of each answer, built once per document: what serveDocument sets plus `X-Content-Type-Options`,
- * which the app adds to every response (src/app.ts; the fast path, which runs before the app, must add it itself).
+ * which the app adds to every response with a body (src/app.ts; the fast path, which runs before the app, must add
+ * it itself).
  * `X-Request-Id` is per request.
  */
 interface DocumentHeaders {
@@ -133,19 +134,22 @@ const documentHeaders = new WeakMap<SerializedDocument, DocumentHeaders>();
 function headersOf(doc: SerializedDocument): DocumentHeaders {
   let headers = documentHeaders.get(doc);
   if (headers) return headers;
-  const base = (etag: string) => ({
+  // What a 304 carries: the fields that update the stored 200 (RFC 9110 §15.4.5: ETag, Cache-Control, Vary) and
+  // the CORS fields a cross-origin script's own revalidation is checked and read with. Not `nosniff`, which is
+  // about a body: the stored 200 keeps it (RFC 9111 §4.3.4), and the app leaves it off its 304s as well.
+  const notModified = (etag: string) => ({
     "access-control-allow-origin": "*",
     "access-control-expose-headers": "etag",
     "cache-control": OPENAPI_CACHE_CONTROL,
     etag,
     vary: "Accept-Encoding",
-    "x-content-type-options": "nosniff",
   });
+  const full = (etag: string) => ({ ...notModified(etag), "content-type": "application/json", "x-content-type-options": "nosniff" });
   headers = {
-    identity: { ...base(doc.etag), "content-type": "application/json" },
-    gzip: { ...base(doc.gzipEtag), "content-type": "application/json", "content-encoding": "gzip" },
-    identityNotModified: base(doc.etag),
-    gzipNotModified: base(doc.gzipEtag),
+    identity: full(doc.etag),
+    gzip: { ...full(doc.gzipEtag), "content-encoding": "gzip" },
+    identityNotModified: notModified(doc.etag),
+    gzipNotModified: notModified(doc.gzipEtag),
   };
   documentHeaders.set(doc, headers);
   return headers;
