@@ -194,6 +194,8 @@ interface Prepared {
   /** Every turn of the interleaved rounds: the endpoint's slice, then its bare reference's (if any), then hello-world's (if `helloReference`). */
   turns: Window[][];
   profile?: ProfileSummary;
+  /** With --profile-bare: the bare reference's isolate profiled the same way. */
+  bareProfile?: ProfileSummary;
 }
 
 function describe(w: Window): string {
@@ -354,6 +356,14 @@ async function main() {
         } catch (err) {
           problems.push(`profile of ${p.scenario.label}: ${(err as Error).message}`);
         }
+        if (opts.profileBare && p.bare?.kind === "replay") {
+          log(`bench: profiling its bare reference (${opts.profileSeconds} s)`);
+          try {
+            p.bareProfile = await profileScenario(server, p.scenario.name, p.bare.target, opts.profileSeconds, opts.connections, opts.profileDir, path.join(bundleDir, "index.js"), "bare");
+          } catch (err) {
+            problems.push(`profile of ${p.scenario.label}'s bare reference: ${(err as Error).message}`);
+          }
+        }
       }
     }
 
@@ -383,6 +393,7 @@ async function main() {
         : null,
       noBare: p.scenario.noBare ?? null,
       ...(p.profile ? { profile: p.profile } : {}),
+      ...(p.bareProfile ? { bareProfile: p.bareProfile } : {}),
     }));
     for (const r of results) {
       const errors = r.median.errors + (r.bare?.median.errors ?? 0);

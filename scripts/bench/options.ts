@@ -21,6 +21,8 @@ export interface BenchOptions {
   profileDir: string | null;
   /** Seconds of load per profile. */
   profileSeconds: number;
+  /** With profileDir: also profile each replayed bare reference's isolate (workers/bare.js). */
+  profileBare: boolean;
   /** Keep the temporary state directory (the seeded D1) instead of deleting it at the end. */
   keepState: boolean;
   /** Runs the consumer scenario dispatches and waits for. */
@@ -51,6 +53,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --profile [dir]      also take a CPU profile of each scenario through workerd's inspector
                        (default dir bench-results/profiles)
   --profile-seconds <s> seconds of load per profile (default 5)
+  --profile-bare       with --profile, also profile each scenario's bare reference (the bare Worker's isolate,
+                       <scenario>.bare.cpuprofile), to compare the two isolates' time side by side
   --keep-state         keep the temporary D1 state directory and print where it is
   --bundle-config <f>  build the bundle from this wrangler configuration instead of wrangler.toml (a build
                        variant, e.g. keep_names = false; bindings still come from wrangler.toml)
@@ -80,7 +84,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     console.log(USAGE);
     process.exit(0);
   }
-  const known = ["duration", "warmup", "connections", "rounds", "slices", "only", "out", "quick", "runs", "consumer-runs", "events", "profile", "profile-seconds", "keep-state", "bundle-config"];
+  const known = ["duration", "warmup", "connections", "rounds", "slices", "only", "out", "quick", "runs", "consumer-runs", "events", "profile", "profile-seconds", "profile-bare", "keep-state", "bundle-config"];
   for (const key of values.keys()) if (!known.includes(key)) fail(`unknown option --${key}`);
 
   const quick = values.get("quick") === true;
@@ -112,6 +116,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     profileDir:
       profile === undefined ? null : path.resolve(process.cwd(), profile === true ? path.join(ROOT, "bench-results", "profiles") : profile),
     profileSeconds: number("profile-seconds", 5, 1),
+    profileBare: values.get("profile-bare") === true,
     keepState: values.get("keep-state") === true,
     bundleConfig: text("bundle-config") ? path.resolve(process.cwd(), text("bundle-config")!) : null,
   };

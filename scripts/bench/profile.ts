@@ -186,9 +186,10 @@ export async function profileWhile(
   outDir: string,
   bundleFile: string,
   work: () => Promise<number>,
+  worker: "armature" | "bare" = "armature",
 ): Promise<ProfileSummary> {
   if (!server.inspectorPort) throw new Error("the inspector is not enabled");
-  const session = cdp(`ws://127.0.0.1:${server.inspectorPort}/core:user:armature`);
+  const session = cdp(`ws://127.0.0.1:${server.inspectorPort}/core:user:${worker}`);
   await session.opened;
   try {
     await session.send("Profiler.enable");
@@ -206,7 +207,10 @@ export async function profileWhile(
   }
 }
 
-/** A CPU profile of one scenario's endpoint under load for `seconds`. */
+/**
+ * A CPU profile of one scenario's endpoint under load for `seconds`, or with `worker: "bare"` of its bare
+ * reference's isolate while the bare target is under load (to compare what the two isolates spend, side by side).
+ */
 export function profileScenario(
   server: BenchServer,
   name: string,
@@ -215,8 +219,9 @@ export function profileScenario(
   connections: number,
   outDir: string,
   bundleFile: string,
+  worker: "armature" | "bare" = "armature",
 ): Promise<ProfileSummary> {
-  return profileWhile(server, name, outDir, bundleFile, async () => {
+  return profileWhile(server, worker === "bare" ? `${name}.bare` : name, outDir, bundleFile, async () => {
     let requests = 0;
     await run(
       {
@@ -234,7 +239,7 @@ export function profileScenario(
       () => requests++,
     );
     return requests;
-  });
+  }, worker);
 }
 
 function summarizeProfile(profile: CpuProfile, requests: number, bundleUrl: string, lookup: (line: number, column: number) => string | null) {
