@@ -33,6 +33,9 @@ export interface ProfileSummary {
   requests: number;
   /** Sampled milliseconds per request in the Worker's isolate (idle excluded). */
   busyMsPerRequest: number;
+  /** The isolate's V8 heap after the load (Runtime.getHeapUsage), used and total; null when the inspector did not say. */
+  heapUsedBytes: number | null;
+  heapTotalBytes: number | null;
   topFunctions: Array<{ name: string; source: string; selfMs: number; share: number }>;
   bySource: Array<{ source: string; selfMs: number; share: number }>;
   byPackage: Array<{ name: string; selfMs: number; share: number }>;
@@ -199,9 +202,18 @@ export async function profileWhile(
     await session.send("Profiler.start");
     const units = await work();
     const { profile } = await session.send<{ profile: CpuProfile }>("Profiler.stop");
+    // The isolate's heap after the load: a large heap makes every collection (marking runs on other threads, outside
+    // the profile's samples but inside workerd's CPU) cost more.
+    const heap = await session.send<{ usedSize: number; totalSize: number }>("Runtime.getHeapUsage").catch(() => null);
     const file = path.join(outDir, `${name}.cpuprofile`);
     writeFileSync(file, JSON.stringify(profile));
-    return { file: path.relative(ROOT, file), requests: units, ...summarizeProfile(profile, units, path.basename(bundleFile), sourceMapLookup(`${bundleFile}.map`)) };
+    return {
+      file: path.relative(ROOT, file),
+      requests: units,
+      heapUsedBytes: heap?.usedSize ?? null,
+      heapTotalBytes: heap?.totalSize ?? null,
+      ...summarizeProfile(profile, units, path.basename(bundleFile), sourceMapLookup(`${bundleFile}.map`)),
+    };
   } finally {
     session.close();
   }
