@@ -193,6 +193,8 @@ interface Prepared {
   helloWindows: Window[];
   /** Every turn of the interleaved rounds: the endpoint's slice, then its bare reference's (if any), then hello-world's (if `helloReference`). */
   turns: Window[][];
+  /** Where hello-world's slice stands in each of `turns`, when it is measured interleaved. */
+  helloTurnIndex: number | null;
   profile?: ProfileSummary;
   /** With --profile-bare: the bare reference's isolate profiled the same way. */
   bareProfile?: ProfileSummary;
@@ -293,7 +295,7 @@ async function main() {
         ? { ...chosenScenario, path: await chosenScenario.resolvePath((path) => getJson(armatureUrl, path, seeded)) }
         : chosenScenario;
 
-      const p: Prepared = { scenario: s, target: await resolvedTarget(s, server.urls[s.worker], seeded), probe: null, bare: null, windows: [], bareWindows: [], helloWindows: [], turns: [] };
+      const p: Prepared = { scenario: s, target: await resolvedTarget(s, server.urls[s.worker], seeded), probe: null, bare: null, windows: [], bareWindows: [], helloWindows: [], turns: [], helloTurnIndex: null };
       if (s.worker === "armature") {
         p.probe = await probe(server, s, seeded);
         const plan = s.noBare || s.staticBare ? null : planOf(p.probe.calls, s.fresh?.(p.probe.body) ?? []);
@@ -324,7 +326,9 @@ async function main() {
       for (const p of prepared) {
         // The references, if any, are measured interleaved with the endpoint (measureInterleaved): the bare Worker,
         // and hello-world for a scenario whose target is a share of hello-world's rate.
-        const references = [...(p.bare ? [p.bare.target] : []), ...(p.scenario.helloReference ? [hello.target] : [])];
+        const references = p.bare ? [p.bare.target] : [];
+        // Its index in each turn, [endpoint, ...references]: the references' new length.
+        if (p.scenario.helloReference) p.helloTurnIndex = references.push(hello.target);
         if (references.length === 0) {
           const w = await measure(p.target, opts.duration, opts.connections, server.pids);
           p.windows.push(w);
@@ -378,7 +382,7 @@ async function main() {
       windows: p.windows,
       median: summarize(p.windows),
       // Against the hello-world slices interleaved with it when it has them, else the round's own hello-world window.
-      vsHello: p === hello ? null : p.helloWindows.length ? turnMedian(p.turns, 0, p.bare ? 2 : 1, rateRatio) : pairedMedian(p.windows, hello.windows, rateRatio),
+      vsHello: p === hello ? null : p.helloTurnIndex !== null ? turnMedian(p.turns, 0, p.helloTurnIndex, rateRatio) : pairedMedian(p.windows, hello.windows, rateRatio),
       ...(p.helloWindows.length ? { helloWindows: p.helloWindows } : {}),
       turns: p.turns,
       bare: p.bare

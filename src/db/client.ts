@@ -92,19 +92,13 @@ export function rowReader<T extends TableSelection, P extends string>(
     }
   }
   const tableKeys = Object.keys(tables);
-  const statements = new WeakMap<Database, { stmt: D1PreparedStatement; params: Array<{ name: string } | { value: unknown }> }>();
-  const prepared = (db: Database) => {
-    let entry = statements.get(db);
-    if (!entry) {
-      const { sql, params } = query(selectFrom(db, tables)).toSQL();
-      entry = {
-        stmt: db.$client.prepare(sql),
-        params: params.map((p) => (is(p, Placeholder) ? { name: p.name } : { value: p })),
-      };
-      statements.set(db, entry);
-    }
-    return entry;
-  };
+  const prepared = preparedPerClient((db) => {
+    const { sql, params } = query(selectFrom(db, tables)).toSQL();
+    return {
+      stmt: db.$client.prepare(sql),
+      params: params.map((p): { name: string } | { value: unknown } => (is(p, Placeholder) ? { name: p.name } : { value: p })),
+    };
+  });
   return async (db, values) => {
     const { stmt, params } = prepared(db);
     const bound = params.map((p) => ("name" in p ? values[p.name as P] : p.value));
