@@ -3,7 +3,7 @@ import { preparedPerClient, type Database } from "../db/client";
 import { mcpAuthProfiles, mcpServers } from "../db/schema";
 import { isUniqueViolation } from "../lib/d1";
 import { ApiError } from "../lib/errors";
-import { jsonArray, preSerializedList, sqlIso } from "../lib/json-text";
+import { preSerializedList, sqlIso } from "../lib/json-text";
 import { cappedCount, listScope, pageOf, resolvePaging, type PageQuery } from "../lib/pagination";
 import { sealSecret, secretHint } from "../lib/secret-box";
 import type { CreateMcpServerInput, McpServerView } from "./schemas";
@@ -113,7 +113,7 @@ export async function listMcpServers(db: Database, orgId: string, query: PageQue
     counted = rows[0]?.[3] ?? (await db.values<[number]>(sql`select ${cappedCount(sql`${mcpServers}`, eq(mcpServers.orgId, orgId))}`))[0]?.[0] ?? 0;
   }
   const { items, info } = pageOf(paging, rows, counted, (r) => [r[1], r[2]]);
-  return preSerializedList<"mcpServers", McpServerView, typeof info>("mcpServers", jsonArray(items.map((r) => r[0])), info);
+  return preSerializedList<"mcpServers", McpServerView, typeof info>("mcpServers", items.map((r) => r[0]), info);
 }
 
 /** One source with its profiles as SQLite writes it (SERVER_JSON), prepared once per client: the point read. */

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, or, sql, type Co
 import { rowReader, type Database } from "../db/client";
 import { runEvaluations, runs, runToolCalls, runTraces } from "../db/schema";
 import { ApiError } from "../lib/errors";
-import { jsonArray, preSerializedList, sqlIso } from "../lib/json-text";
+import { preSerializedList, sqlIso } from "../lib/json-text";
 import { cappedCount, listScope, pageOf, resolvePaging, type Keyset, type KeysetShape } from "../lib/pagination";
 import { redactText, redactValue } from "../lib/redaction";
 import { parseStored, StoredCriterionResult, StoredSpan } from "./records";
@@ -253,7 +253,7 @@ export async function listRuns(db: Database, orgId: string, query: ListRunsInput
     counted = rows[0]?.[6] ?? (await db.values<[number]>(sql`select ${cappedCount(sql`${runs}`, where)}`))[0]?.[0] ?? 0;
   }
   const { items, info } = pageOf(paging, rows, counted, (row) => (key === "createdAt" ? [row[3], row[4]] : [row[5], row[3], row[4]]));
-  return preSerializedList<"runs", RunSummaryView, typeof info>("runs", jsonArray(items.map((r) => redactedSummaryJson(r[0], r[1], r[2]))), info);
+  return preSerializedList<"runs", RunSummaryView, typeof info>("runs", items.map((r) => redactedSummaryJson(r[0], r[1], r[2])), info);
 }
 
 /**

@@ -2,7 +2,7 @@ import { and, asc, eq, gt, gte, isNull, or, sql, type SQL } from "drizzle-orm";
 import { preparedPerClient, rowReader, type Database } from "../db/client";
 import { workflows, workflowVersions } from "../db/schema";
 import { ApiError, validationError } from "../lib/errors";
-import { jsonArray, preSerializedList, sqlIso } from "../lib/json-text";
+import { preSerializedList, sqlIso } from "../lib/json-text";
 import { cappedCount, listScope, pageOf, resolvePaging, type PageQuery } from "../lib/pagination";
 import { SLUG_PATTERN, type WorkflowConfig, type WorkflowView } from "./schemas";
 import { nextDueAt } from "./schedule";
@@ -184,7 +184,7 @@ export async function listWorkflows(
     counted = rows[0]?.[3] ?? (await db.values<[number]>(sql`select ${cappedCount(sql`${workflows}`, where)}`))[0]?.[0] ?? 0;
   }
   const { items, info } = pageOf(paging, rows, counted, (r) => [r[1], r[2]]);
-  return preSerializedList<"workflows", WorkflowView, typeof info>("workflows", jsonArray(items.map((r) => r[0])), info);
+  return preSerializedList<"workflows", WorkflowView, typeof info>("workflows", items.map((r) => r[0]), info);
 }
 
 /** A workflow and its current version by id within an organization (a hot point read, dispatch's too): rendered once, decoded without drizzle's row mapping. */

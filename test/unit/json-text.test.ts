@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { jsonTextOf, preSerializedList } from "../../src/lib/json-text";
+
+// A list answer built from its items' JSON texts: its text must be exactly what JSON.stringify writes for the
+// object it stands for, and the object must read as that object.
+describe("preSerializedList", () => {
+  const info = { page: 2, pageSize: 3, total: 7, totalExact: true, hasMore: true, nextCursor: "c\"u\u2028" };
+  const items = [{ id: "a", n: 1 }, { id: "b", nested: { x: [1, "ü"] } }, { id: "c", s: "quote \" and \\" }];
+
+  for (const count of [0, 1, 2, 3]) {
+    it(`writes {key: items, ...info} with ${count} item(s)`, () => {
+      const some = items.slice(0, count);
+      const out = preSerializedList("runs", some.map((i) => JSON.stringify(i)), info);
+      const expected = { runs: some, ...info };
+      expect(jsonTextOf(out)).toBe(JSON.stringify(expected));
+      expect(out).toStrictEqual(expected);
+      expect(Object.keys(out)).toEqual(Object.keys(expected));
+    });
+  }
+
+  it("writes no comma before an empty info", () => {
+    const out = preSerializedList("workflows", ['{"id":"a"}'], {});
+    expect(jsonTextOf(out)).toBe('{"workflows":[{"id":"a"}]}');
+    expect(jsonTextOf(preSerializedList("workflows", [], {}))).toBe('{"workflows":[]}');
+  });
+
+  it("parses the items once, and drops the text when they are replaced", () => {
+    const out = preSerializedList("runs", ['{"id":"a"}'], { page: 1 });
+    expect(out.runs).toBe(out.runs);
+    out.runs = [{ id: "z" } as never];
+    expect(jsonTextOf(out)).toBeUndefined();
+    expect(JSON.stringify(out)).toBe('{"runs":[{"id":"z"}],"page":1}');
+  });
+
+  it("leaves the caller's array of texts as it was", () => {
+    const texts = ['{"id":"a"}', '{"id":"b"}'];
+    preSerializedList("runs", texts, { page: 1 });
+    expect(texts).toEqual(['{"id":"a"}', '{"id":"b"}']);
+  });
+});
