@@ -19,9 +19,9 @@ export function jsonTextOf(value: unknown): string | undefined {
  * Reading `[key]` (a spread, `JSON.stringify`, a test) parses the items once; the REST layer and the MCP API read
  * the text with {@link jsonTextOf} and never do.
  *
- * The text is written by one `join`, so it is one flat string: workerd sends a string body through V8's UTF-8
- * writer, and a concatenated (cons) string of a 148 KB page cost 0.6-0.9 ms more CPU per request there than
- * the same text flat (docs/benchmarks.md, "A flat body").
+ * The text is written by one `join`, so it is one flat string. The page as a concatenated (cons) string, which has
+ * to be flattened (copied again) before the body is encoded, cost 0.6-0.9 ms more CPU per 148 KB page than the
+ * same text flat (docs/benchmarks.md, "The lists' extra time").
  *
  * @example
  * const out = preSerializedList("runs", ['{"id":"r1"}'], { page: 1, total: 1 });
