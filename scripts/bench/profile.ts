@@ -202,8 +202,8 @@ export async function profileWhile(
     await session.send("Profiler.start");
     const units = await work();
     const { profile } = await session.send<{ profile: CpuProfile }>("Profiler.stop");
-    // The isolate's heap after the load: a large heap makes every collection (marking runs on other threads, outside
-    // the profile's samples but inside workerd's CPU) cost more.
+    // The isolate's heap after the load, beside its profile: what the two isolates hold is one thing to compare when
+    // workerd's CPU differs more than their samples do (collections partly run outside the sampled thread).
     const heap = await session.send<{ usedSize: number; totalSize: number }>("Runtime.getHeapUsage").catch(() => null);
     const file = path.join(outDir, `${name}.cpuprofile`);
     writeFileSync(file, JSON.stringify(profile));
