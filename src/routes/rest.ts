@@ -5,7 +5,7 @@ import type { ApiApp, AppEnv } from "../env";
 import { validationError } from "../lib/errors";
 import { requestValidationError } from "../lib/validation";
 import { checkJsonBody } from "../lib/json-body";
-import { jsonTextOf } from "../lib/json-text";
+import { jsonBodyOf } from "../lib/json-text";
 import { errorResponses, json } from "../lib/openapi";
 import { LINK_HEADER, pageLinks, type PageRequest } from "../lib/pagination";
 import { withRateLimitDocs } from "../lib/rate-limit";
@@ -163,9 +163,10 @@ export function registerRest(api: ApiApp, b: RestBinding) {
       if (link) c.header("link", link);
     }
     if (b.responseHeaders) for (const [name, value] of Object.entries(b.responseHeaders.from(output))) c.header(name, value);
-    // A list page SQLite already serialized (src/lib/json-text.ts) is sent as it is, with c.json's content type.
-    const text = jsonTextOf(output);
-    if (text !== undefined) return c.body(text, b.status, { "content-type": "application/json" }) as never;
+    // A list page SQLite already serialized (src/lib/json-text.ts) is sent as it is, with c.json's content type
+    // (hono's types leave out a Blob body, which it hands to the Response as it is).
+    const body = jsonBodyOf(output);
+    if (body !== undefined) return c.body(body as never, b.status, { "content-type": "application/json" }) as never;
     return c.json(output as object, b.status) as never;
   });
 }

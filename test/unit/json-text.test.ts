@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { jsonTextOf, preSerializedList } from "../../src/lib/json-text";
+import { jsonBodyOf, jsonTextOf, preSerializedList } from "../../src/lib/json-text";
 
 // A list answer built from its items' JSON texts: its text must be exactly what JSON.stringify writes for the
 // object it stands for, and the object must read as that object.
@@ -18,6 +18,16 @@ describe("preSerializedList", () => {
     });
   }
 
+  it("gives the same JSON as a body: a Blob of its UTF-8 bytes", async () => {
+    const out = preSerializedList("runs", items.map((i) => JSON.stringify(i)), info);
+    const body = jsonBodyOf(out)!;
+    const expected = new TextEncoder().encode(JSON.stringify({ runs: items, ...info }));
+    expect(body.size).toBe(expected.byteLength);
+    expect(new Uint8Array(await body.arrayBuffer())).toEqual(expected);
+    expect(jsonBodyOf({ runs: items })).toBeUndefined();
+    expect(jsonTextOf({ runs: items })).toBeUndefined();
+  });
+
   it("writes no comma before an empty info", () => {
     const out = preSerializedList("workflows", ['{"id":"a"}'], {});
     expect(jsonTextOf(out)).toBe('{"workflows":[{"id":"a"}]}');
@@ -29,6 +39,7 @@ describe("preSerializedList", () => {
     expect(out.runs).toBe(out.runs);
     out.runs = [{ id: "z" } as never];
     expect(jsonTextOf(out)).toBeUndefined();
+    expect(jsonBodyOf(out)).toBeUndefined();
     expect(JSON.stringify(out)).toBe('{"runs":[{"id":"z"}],"page":1}');
   });
 
