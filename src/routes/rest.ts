@@ -89,10 +89,17 @@ function queryValues(c: Context<AppEnv>): Record<string, string | string[]> {
   return out;
 }
 
-/** The request's headers keyed as `schema` names them (HTTP header names are case-insensitive), as zod-validator does. */
+/**
+ * The request's headers that `schema` names, keyed as it names them (HTTP header names are case-insensitive). The
+ * schema strips any other key, so only these are read: not an object of every header on each request.
+ */
 function headerValues(c: Context<AppEnv>, names: Map<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(c.req.header())) out[names.get(key) ?? key] = value;
+  const sent = c.req.raw.headers;
+  for (const [lower, key] of names) {
+    const value = sent.get(lower);
+    if (value !== null) out[key] = value;
+  }
   return out;
 }
 
