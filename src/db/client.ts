@@ -1,4 +1,4 @@
-import { Column, getTableColumns, is, Placeholder, type Table } from "drizzle-orm";
+import { Column, getTableColumns, is, Param, Placeholder, sql as drizzleSql, type Table } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "./schema";
 
@@ -92,17 +92,10 @@ export function rowReader<T extends TableSelection, P extends string>(
     }
   }
   const tableKeys = Object.keys(tables);
-  const prepared = preparedPerClient((db) => {
-    const { sql, params } = query(selectFrom(db, tables)).toSQL();
-    return {
-      stmt: db.$client.prepare(sql),
-      params: params.map((p): { name: string } | { value: unknown } => (is(p, Placeholder) ? { name: p.name } : { value: p })),
-    };
-  });
+  const prepared = preparedPerClient((db) => renderedOnce(db, query(selectFrom(db, tables))));
   return async (db, values) => {
-    const { stmt, params } = prepared(db);
-    const bound = params.map((p) => ("name" in p ? values[p.name as P] : p.value));
-    const rows = await stmt.bind(...bound).raw();
+    const { stmt, slots: params } = prepared(db);
+    const rows = await stmt.bind(...bindSlots(params, values)).raw();
     const row = rows[0];
     if (row === undefined) return undefined;
     const out: Record<string, Record<string, unknown>> = {};
@@ -114,6 +107,75 @@ export function rowReader<T extends TableSelection, P extends string>(
     }
     return out as RowsOf<T>;
   };
+}
+
+/** A query's toSQL(): drizzle's rendering of any query builder. */
+interface Renderable {
+  toSQL(): { sql: string; params: unknown[] };
+}
+
+/**
+ * One parameter of a statement rendered once: a placeholder's name, with the column that encodes its value when
+ * drizzle bound one (an insert's or update's values), or a constant rendered with the statement.
+ */
+type ParamSlot = { name: string; encode: ((value: unknown) => unknown) | null } | { value: unknown };
+
+/** The statement drizzle renders for `query`, prepared once on the client's binding, and its parameter slots. */
+function renderedOnce(db: Database, query: Renderable): { stmt: D1PreparedStatement; slots: ParamSlot[] } {
+  const { sql, params } = query.toSQL();
+  const slots = params.map((p): ParamSlot => {
+    if (is(p, Placeholder)) return { name: p.name, encode: null };
+    if (is(p, Param) && is(p.value, Placeholder)) {
+      const encoder = p.encoder as { mapToDriverValue(value: unknown): unknown };
+      return { name: p.value.name, encode: (value) => encoder.mapToDriverValue(value) };
+    }
+    return { value: p };
+  });
+  return { stmt: db.$client.prepare(sql), slots };
+}
+
+/**
+ * The values to bind, in order. Encoded as drizzle encodes a value it renders (null stays NULL; drizzle's own
+ * placeholder filling would encode it too, writing a JSON column's null as the text `null`); a value not given
+ * binds NULL, as D1 cannot bind `undefined`.
+ */
+function bindSlots(slots: readonly ParamSlot[], values: Record<string, unknown>): unknown[] {
+  return slots.map((slot) => {
+    if (!("name" in slot)) return slot.value;
+    const value = values[slot.name] ?? null;
+    return value === null || slot.encode === null ? value : slot.encode(value);
+  });
+}
+
+/**
+ * An INSERT of one whole row of `table` (a placeholder for every column; `insert` adds any conflict clause),
+ * rendered by drizzle once per client, as a D1 statement bound to `row`'s values, each encoded by its column's
+ * `mapToDriverValue` like drizzle's own insert. Drizzle builds and renders an insert of the runs table's 38
+ * columns in about 0.3 ms (an `is()` check per value and per chunk): a dispatch's largest cost after D1 itself
+ * (docs/benchmarks.md). For the hot writes only; run the statements with D1's `batch` (`db.$client.batch`),
+ * drizzle queries alongside them through {@link d1Statement}.
+ *
+ * @example
+ * const insertRun = rowWriter(runs, (db, values) => db.insert(runs).values(values));
+ * await db.$client.batch([insertRun(db, row)]);
+ */
+export function rowWriter<T extends Table>(
+  table: T,
+  insert: (db: Database, values: Record<keyof T["$inferSelect"] & string, Placeholder>) => Renderable,
+): (db: Database, row: T["$inferSelect"]) => D1PreparedStatement {
+  const keys = Object.keys(getTableColumns(table)) as Array<keyof T["$inferSelect"] & string>;
+  const values = Object.fromEntries(keys.map((key) => [key, drizzleSql.placeholder(key)])) as Record<keyof T["$inferSelect"] & string, Placeholder>;
+  const prepared = preparedPerClient((db) => renderedOnce(db, insert(db, values)));
+  return (db, row) => {
+    const { stmt, slots } = prepared(db);
+    return stmt.bind(...bindSlots(slots, row as Record<string, unknown>));
+  };
+}
+
+/** A drizzle query as a D1 statement (rendered now, with the values drizzle binds), to run in a D1 `batch`. */
+export function d1Statement(db: Database, query: Renderable): D1PreparedStatement {
+  const { sql, params } = query.toSQL();
+  return db.$client.prepare(sql).bind(...params);
 }
 
 export { schema };
