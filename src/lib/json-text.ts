@@ -20,16 +20,26 @@ export function jsonTextOf(value: unknown): string | undefined {
 }
 
 /**
- * The JSON of an answer built by {@link preSerializedList} as a response body (UTF-8, its size known), or
- * undefined for any other value. A `Blob` of the pieces: the runtime copies each piece into the body's bytes,
- * and the page never exists as one JavaScript string. A 148 KB page as one string (a `join` of the pieces) is a
- * large object in the V8 heap, given back and mapped again request after request; the workflows list spent
- * about 0.4 ms of CPU more per request on it and answered 0.82 × the bare query's rate, 0.91 as a Blob
- * (docs/benchmarks.md, "The page as a Blob").
+ * Pages of at least this many characters are sent as a Blob (see {@link jsonBodyOf}), smaller ones as one string.
+ * V8 puts a string of over 128 KB (in one byte per character; half as many characters in two) in its large-object
+ * space; below that, `join` fills one ordinary allocation faster than the runtime copies a hundred pieces.
  */
-export function jsonBodyOf(value: unknown): Blob | undefined {
+export const BLOB_BODY_MIN_CHARS = 100_000;
+
+/**
+ * The JSON of an answer built by {@link preSerializedList} as a response body, or undefined for any other value.
+ * A large page is a `Blob` of the pieces: the runtime copies each piece into the body's bytes, outside the V8
+ * heap, and the page never exists as one JavaScript string. A 148 KB page as one string is a large object in the
+ * V8 heap, given back and mapped again request after request: the workflows list answered 0.79-0.86 × the bare
+ * query's rate with it, 0.89-0.95 as a Blob. A smaller page is joined: the runs list (77 KB) answered 0.85-0.90 ×
+ * bare as a Blob, 0.91-1.01 joined (docs/benchmarks.md, "The page as a Blob").
+ */
+export function jsonBodyOf(value: unknown): Blob | string | undefined {
   const pieces = piecesOf(value);
-  return pieces && new Blob(pieces as string[]);
+  if (!pieces) return undefined;
+  let length = 0;
+  for (const piece of pieces) length += piece.length;
+  return length < BLOB_BODY_MIN_CHARS ? pieces.join("") : new Blob(pieces as string[]);
 }
 
 /**

@@ -171,7 +171,7 @@ export function registerRest(api: ApiApp, b: RestBinding) {
     }
     if (b.responseHeaders) for (const [name, value] of Object.entries(b.responseHeaders.from(output))) c.header(name, value);
     // A list page SQLite already serialized (src/lib/json-text.ts) is sent as it is, with c.json's content type
-    // (hono's types leave out a Blob body, which it hands to the Response as it is).
+    // (a string, or a Blob for a large page: hono's types leave out a Blob, which it hands to the Response as it is).
     const body = jsonBodyOf(output);
     if (body !== undefined) return c.body(body as never, b.status, { "content-type": "application/json" }) as never;
     return c.json(output as object, b.status) as never;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { jsonBodyOf, jsonTextOf, preSerializedList } from "../../src/lib/json-text";
+import { BLOB_BODY_MIN_CHARS, jsonBodyOf, jsonTextOf, preSerializedList } from "../../src/lib/json-text";
 
 // A list answer built from its items' JSON texts: its text must be exactly what JSON.stringify writes for the
 // object it stands for, and the object must read as that object.
@@ -18,12 +18,18 @@ describe("preSerializedList", () => {
     });
   }
 
-  it("gives the same JSON as a body: a Blob of its UTF-8 bytes", async () => {
-    const out = preSerializedList("runs", items.map((i) => JSON.stringify(i)), info);
-    const body = jsonBodyOf(out)!;
-    const expected = new TextEncoder().encode(JSON.stringify({ runs: items, ...info }));
-    expect(body.size).toBe(expected.byteLength);
-    expect(new Uint8Array(await body.arrayBuffer())).toEqual(expected);
+  it("gives the same JSON as a body: one string for a small page, a Blob of its UTF-8 bytes from BLOB_BODY_MIN_CHARS on", async () => {
+    const small = preSerializedList("runs", items.map((i) => JSON.stringify(i)), info);
+    expect(jsonBodyOf(small)).toBe(JSON.stringify({ runs: items, ...info }));
+
+    const many = Array.from({ length: 100 }, (_, i) => ({ id: `r${i}`, text: `ü✓🧪 "${i}" `.repeat(Math.ceil(BLOB_BODY_MIN_CHARS / 1000)) }));
+    const large = preSerializedList("runs", many.map((i) => JSON.stringify(i)), info);
+    const body = jsonBodyOf(large);
+    expect(body).toBeInstanceOf(Blob);
+    const expected = new TextEncoder().encode(JSON.stringify({ runs: many, ...info }));
+    expect((body as Blob).size).toBe(expected.byteLength);
+    expect(new Uint8Array(await (body as Blob).arrayBuffer())).toEqual(expected);
+
     expect(jsonBodyOf({ runs: items })).toBeUndefined();
     expect(jsonTextOf({ runs: items })).toBeUndefined();
   });
