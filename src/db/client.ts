@@ -152,8 +152,8 @@ function bindSlots(slots: readonly ParamSlot[], values: Record<string, unknown>)
  * rendered by drizzle once per client, as a D1 statement bound to `row`'s values, each encoded by its column's
  * `mapToDriverValue` like drizzle's own insert. Drizzle building and rendering the runs table's 38-column insert
  * (an `is()` check per value and per chunk) on every request was a dispatch's largest cost after D1 itself: about
- * 0.3 ms of CPU (docs/benchmarks.md, "dispatch's insert rendered once"). For the hot writes only; run the statements with D1's `batch` (`db.$client.batch`),
- * drizzle queries alongside them through {@link d1Statement}.
+ * 0.3 ms of CPU (docs/benchmarks.md, "dispatch's insert rendered once"). For the hot writes only; run the
+ * statements with D1's `batch` (`db.$client.batch`), drizzle queries alongside them through {@link d1Statement}.
  *
  * @example
  * const insertRun = rowWriter(runs, (db, values) => db.insert(runs).values(values));
