@@ -109,8 +109,8 @@ export function rowReader<T extends TableSelection, P extends string>(
   };
 }
 
-/** A query's toSQL(): drizzle's rendering of any query builder. */
-interface Renderable {
+/** Any drizzle query builder, by what these helpers need of it: its rendering, toSQL(). */
+export interface Renderable {
   toSQL(): { sql: string; params: unknown[] };
 }
 

@@ -1,6 +1,6 @@
 import { and, eq, gt, inArray, lt, sql } from "drizzle-orm";
 import type { AppContext } from "../context";
-import { d1Statement, rowWriter, type Database } from "../db/client";
+import { d1Statement, rowWriter, type Database, type Renderable } from "../db/client";
 import { dispatchIdempotency, runs } from "../db/schema";
 import type { RunMessage } from "../env";
 import { chunk, isUniqueViolation } from "../lib/d1";
@@ -32,7 +32,7 @@ export interface DispatchRequest {
   forceNewRun?: boolean;
   idempotency?: { key: string; requestHash: string };
   /** Statements that must commit with the runs or not at all (the new workflow, a schedule claim): drizzle queries. */
-  with?: Array<Parameters<typeof d1Statement>[1]>;
+  with?: Renderable[];
   scheduleDueAt?: Date;
   /** Set when these runs retry an infrastructure failure of `ofRunId` (the workflow's retryPolicy). */
   retry?: { ofRunId: string; attempt: number };

@@ -5,7 +5,7 @@ import { runs, workflows, workflowVersions } from "../../src/db/schema";
 import { createOrg, db } from "../helpers";
 import { createRun, createWorkflow } from "../runs/fixtures";
 
-// rowReader decodes D1's raw rows itself, and rowWriter encodes the values it binds: what it answers must be exactly what drizzle's own mapping answers.
+// rowReader decodes D1's raw rows itself: what it answers must be exactly what drizzle's own mapping answers.
 const runById = rowReader({ run: runs }, (q) =>
   q.from(runs).where(and(eq(runs.orgId, sql.placeholder("orgId")), eq(runs.id, sql.placeholder("id")))),
 );
