@@ -191,7 +191,10 @@ interface Prepared {
   bareWindows: Window[];
   /** hello-world measured interleaved with this scenario (`helloReference`), round by round. */
   helloWindows: Window[];
-  /** Every turn of the interleaved rounds: the endpoint's slice, then its bare reference's (if any), then hello-world's (if `helloReference`). */
+  /**
+   * Every turn of the interleaved rounds, by target: the endpoint's slice, then its bare reference's (if any), then
+   * hello-world's (if `helloReference`); measured in the order measure.ts's turnOrder gives.
+   */
   turns: Window[][];
   /** Where hello-world's slice stands in each of `turns`, when it is measured interleaved. */
   helloTurnIndex: number | null;
@@ -393,6 +396,7 @@ async function main() {
             median: summarize(p.bareWindows),
             throughputRatio: turnMedian(p.turns, 0, 1, rateRatio),
             cpuOverheadMs: turnMedian(p.turns, 0, 1, (a, b) => a.cpuMsPerRequest - b.cpuMsPerRequest),
+            vsHello: p.helloTurnIndex !== null ? turnMedian(p.turns, 1, p.helloTurnIndex, rateRatio) : pairedMedian(p.bareWindows, hello.windows, rateRatio),
           }
         : null,
       noBare: p.scenario.noBare ?? null,
@@ -411,7 +415,7 @@ async function main() {
         `(an endpoint and its reference interleaved in ${opts.slices} slice(s) each: × bare, CPU − bare and a paired × hello are medians over the ` +
         `${opts.rounds * opts.slices} turns, the rest medians over rounds); ${seeded.runs} runs seeded${insightEvents ? `, ${insightEvents} insight events` : ""}.`,
       "",
-      table(results, hello.windows),
+      table(results),
       "",
       bundleTable(bundle),
       ...(consumer ? ["", consumerTable(consumer)] : []),

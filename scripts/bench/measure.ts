@@ -158,13 +158,20 @@ export interface Interleaved {
  * slices, taken in turns whose order reverses every turn (A B, B A, A B, …). Whatever else the machine does in
  * those seconds (a burst of other work, a slow stretch of the host) then falls on both sides alike, and the
  * ratio of a turn compares the two within a second or two of each other (report.ts takes the median over turns).
+ * The endpoint (`targets[0]`) is measured in the middle of a turn of three (B A H, H A B), next to each of its
+ * references: the machine's speed drifts within seconds, and a slice two slices away saw more of that drift.
  */
+/** The order of one turn's slices, by target index: the endpoint (0) in the middle of three, else first. */
+export function turnOrder(count: number): number[] {
+  return count === 3 ? [1, 0, 2] : Array.from({ length: count }, (_, i) => i);
+}
+
 export async function measureInterleaved(targets: Target[], seconds: number, slices: number, connections: number, pids: number[]): Promise<Interleaved> {
   const taken: Slice[][] = targets.map(() => []);
   const turns: Window[][] = [];
   const each = seconds / slices;
   for (let turn = 0; turn < slices; turn++) {
-    const order = targets.map((_, i) => i);
+    const order = turnOrder(targets.length);
     if (turn % 2 === 1) order.reverse();
     const slicesOfTurn: Slice[] = [];
     for (const i of order) slicesOfTurn[i] = await measureSlice(targets[i]!, each, connections, pids, turn > 0 || i !== order[0]);
