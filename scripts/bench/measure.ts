@@ -153,6 +153,11 @@ export interface Interleaved {
   turns: Window[][];
 }
 
+/** The order of one turn's slices, by target index: the endpoint (0) in the middle of three, else first. */
+export function turnOrder(count: number): number[] {
+  return count === 3 ? [1, 0, 2] : Array.from({ length: count }, (_, i) => i);
+}
+
 /**
  * One round of an endpoint and its reference(s), interleaved: each target gets `seconds` of load in `slices`
  * slices, taken in turns whose order reverses every turn (A B, B A, A B, …). Whatever else the machine does in
@@ -161,11 +166,6 @@ export interface Interleaved {
  * The endpoint (`targets[0]`) is measured in the middle of a turn of three (B A H, H A B), next to each of its
  * references: the machine's speed drifts within seconds, and a slice two slices away saw more of that drift.
  */
-/** The order of one turn's slices, by target index: the endpoint (0) in the middle of three, else first. */
-export function turnOrder(count: number): number[] {
-  return count === 3 ? [1, 0, 2] : Array.from({ length: count }, (_, i) => i);
-}
-
 export async function measureInterleaved(targets: Target[], seconds: number, slices: number, connections: number, pids: number[]): Promise<Interleaved> {
   const taken: Slice[][] = targets.map(() => []);
   const turns: Window[][] = [];
