@@ -347,6 +347,44 @@ describe("the outbound guard: limits", () => {
     expect((error as Error).message).toContain("mcp.example.com");
   });
 
+  it("passes a body whose declared length is within the cap, status and headers as they were", async () => {
+    const body = "z".repeat(900);
+    const inner = innerFetch({
+      "https://mcp.example.com/x": () =>
+        new Response(body, { status: 202, headers: { "content-length": "900", "content-type": "text/event-stream", "mcp-session-id": "s1" } }),
+    });
+    const response = await guarded({ fetch: inner.fn, maxResponseBytes: 1000 })("https://mcp.example.com/x");
+    expect(response.status).toBe(202);
+    expect(response.headers.get("mcp-session-id")).toBe("s1");
+    expect(await response.text()).toBe(body);
+  });
+
+  it("never reads more than the declared length, whatever the body carries", async () => {
+    // A network response cannot carry more than its Content-Length; a Response made by an injected fetch can.
+    const inner = innerFetch({ "https://mcp.example.com/x": () => new Response("x".repeat(5000), { headers: { "content-length": "100" } }) });
+    const response = await guarded({ fetch: inner.fn, maxResponseBytes: 1000 })("https://mcp.example.com/x");
+    const reader = response.body!.getReader();
+    let received = 0;
+    const error = await (async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return undefined;
+        received += value.byteLength;
+      }
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(received).toBeLessThanOrEqual(100);
+  });
+
+  it("counts an encoded body as it is read: its Content-Length is not the length the runtime decodes", async () => {
+    const inner = innerFetch({
+      "https://mcp.example.com/x": () =>
+        new Response(new TextEncoder().encode("x".repeat(5000)), { headers: { "content-length": "10", "content-encoding": "gzip" }, encodeBody: "manual" }),
+    });
+    const response = await guarded({ fetch: inner.fn, maxResponseBytes: 1000 })("https://mcp.example.com/x");
+    await expect(response.arrayBuffer()).rejects.toBeInstanceOf(OutboundResponseTooLargeError);
+  });
+
   it("refuses at once when Content-Length is over the cap", async () => {
     const inner = innerFetch({ "https://mcp.example.com/x": () => new Response("x".repeat(5000), { headers: { "content-length": "5000" } }) });
     await expect(guarded({ fetch: inner.fn, maxResponseBytes: 1000 })("https://mcp.example.com/x")).rejects.toBeInstanceOf(
