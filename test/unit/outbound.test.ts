@@ -294,6 +294,21 @@ describe("the outbound guard: redirects", () => {
   });
 });
 
+/** Reads a body chunk by chunk to its end or its error: the bytes received before it ended, and the error if any. */
+async function readToEnd(response: Response): Promise<{ received: number; error: unknown }> {
+  const reader = response.body!.getReader();
+  let received = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return { received, error: undefined };
+      received += value.byteLength;
+    }
+  } catch (error) {
+    return { received, error };
+  }
+}
+
 describe("the outbound guard: limits", () => {
   const chunked = (sizes: number[], contentType = "application/octet-stream") => () =>
     new Response(
@@ -333,15 +348,7 @@ describe("the outbound guard: limits", () => {
         ),
     });
     const response = await guarded({ fetch: inner.fn, maxResponseBytes: 2048 })("https://mcp.example.com/sse");
-    const reader = response.body!.getReader();
-    let received = 0;
-    const error = await (async () => {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return undefined;
-        received += value.byteLength;
-      }
-    })().catch((e: unknown) => e);
+    const { received, error } = await readToEnd(response);
     expect(error).toBeInstanceOf(OutboundResponseTooLargeError);
     expect(received).toBeLessThanOrEqual(2048);
     expect((error as Error).message).toContain("mcp.example.com");
@@ -363,15 +370,7 @@ describe("the outbound guard: limits", () => {
     // A network response cannot carry more than its Content-Length; a Response made by an injected fetch can.
     const inner = innerFetch({ "https://mcp.example.com/x": () => new Response("x".repeat(5000), { headers: { "content-length": "100" } }) });
     const response = await guarded({ fetch: inner.fn, maxResponseBytes: 1000 })("https://mcp.example.com/x");
-    const reader = response.body!.getReader();
-    let received = 0;
-    const error = await (async () => {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return undefined;
-        received += value.byteLength;
-      }
-    })().catch((e: unknown) => e);
+    const { received, error } = await readToEnd(response);
     expect(error).toBeInstanceOf(Error);
     expect(received).toBeLessThanOrEqual(100);
   });
