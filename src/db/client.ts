@@ -94,8 +94,8 @@ export function rowReader<T extends TableSelection, P extends string>(
   const tableKeys = Object.keys(tables);
   const prepared = preparedPerClient((db) => renderedOnce(db, query(selectFrom(db, tables))));
   return async (db, values) => {
-    const { stmt, slots: params } = prepared(db);
-    const rows = await stmt.bind(...bindSlots(params, values)).raw();
+    const { stmt, slots: paramSlots } = prepared(db);
+    const rows = await stmt.bind(...bindSlots(paramSlots, values)).raw();
     const row = rows[0];
     if (row === undefined) return undefined;
     const out: Record<string, Record<string, unknown>> = {};

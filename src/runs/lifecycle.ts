@@ -1,5 +1,6 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { AppContext } from "../context";
+import { d1Statement } from "../db/client";
 import { runs } from "../db/schema";
 import { chunk } from "../lib/d1";
 import { StoredCriterionResults, StoredSpans, StoredToolCall, type StoredEvaluation } from "./records";
@@ -144,9 +145,8 @@ export async function finishRun(ctx: LifecycleContext, runId: string, outcome: R
       finishedAt: now,
       durationMs: sql`${now.getTime()} - ${runs.startedAt}`,
     })
-    .where(and(eq(runs.id, runId), eq(runs.status, "running")))
-    .toSQL();
-  const statements: D1PreparedStatement[] = [d1.prepare(update.sql).bind(...update.params)];
+    .where(and(eq(runs.id, runId), eq(runs.status, "running")));
+  const statements: D1PreparedStatement[] = [d1Statement(ctx.db, update)];
   if (spans) {
     statements.push(
       d1
