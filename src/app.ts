@@ -5,6 +5,7 @@ import { authenticateRequest } from "./auth/middleware";
 import { createContext } from "./context";
 import { INGEST_LIMITS } from "./insights/schemas";
 import type { ApiApp, AppEnv, Env } from "./env";
+import { finishHeaders } from "./lib/answer";
 import { errorResponse, handleError } from "./lib/error-handler";
 import { ApiError } from "./lib/errors";
 import { API_BASE } from "./lib/openapi";
@@ -58,17 +59,6 @@ function allowedMethods(app: OpenAPIHono<AppEnv>, path: string): string[] {
     if (pattern.test(path)) methods.add(route.method);
   }
   return [...methods];
-}
-
-/**
- * The headers every answer of the app carries beyond its own: the request id, `no-store` by default, and `nosniff`
- * unless it is a 304 (no body: the stored answer keeps the one it came with).
- */
-function finishHeaders(res: Response, requestId: string) {
-  const headers = res.headers;
-  headers.set("x-request-id", requestId);
-  if (res.status !== 304) headers.set("x-content-type-options", "nosniff");
-  if (!headers.has("cache-control")) headers.set("cache-control", "no-store");
 }
 
 export function createApp(api: ApiApp = createApiApp()) {
