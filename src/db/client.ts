@@ -109,6 +109,26 @@ export function rowReader<T extends TableSelection, P extends string>(
   };
 }
 
+/**
+ * A read answered as D1's raw rows (arrays of column values, undecoded), its statement rendered by drizzle once
+ * per client and prepared once: for a point read whose one column SQLite already wrote as the answer's JSON, where
+ * drizzle's prepared `values()` would fill its placeholders with `is()` checks and log on every call (a point
+ * read's largest cost of ours in the profile of `/mcp-servers/{id}`, docs/benchmarks.md).
+ *
+ * @example
+ * const serverJson = rawReader((db) => db.select({ json: sql.raw(SERVER_JSON) }).from(mcpServers).where(eq(mcpServers.id, sql.placeholder("id"))));
+ * const [row] = await serverJson(db, { id }); // [json] | undefined
+ */
+export function rawReader<P extends string>(
+  query: (db: Database) => Renderable,
+): (db: Database, values: Record<P, unknown>) => Promise<unknown[][]> {
+  const prepared = preparedPerClient((db) => renderedOnce(db, query(db)));
+  return (db, values) => {
+    const { stmt, slots } = prepared(db);
+    return stmt.bind(...bindSlots(slots, values)).raw();
+  };
+}
+
 /** Any drizzle query builder, by what these helpers need of it: its rendering, toSQL(). */
 export interface Renderable {
   toSQL(): { sql: string; params: unknown[] };

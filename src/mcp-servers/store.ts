@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, gte, or, sql, type SQL } from "drizzle-orm";
-import { preparedPerClient, type Database } from "../db/client";
+import { preparedPerClient, rawReader, type Database } from "../db/client";
 import { mcpAuthProfiles, mcpServers } from "../db/schema";
 import { isUniqueViolation } from "../lib/d1";
 import { ApiError } from "../lib/errors";
@@ -117,12 +117,11 @@ export async function listMcpServers(db: Database, orgId: string, query: PageQue
 }
 
 /** One source with its profiles as SQLite writes it (SERVER_JSON), prepared once per client: the point read. */
-const serverInOrg = preparedPerClient((db) =>
+const serverInOrg = rawReader<"orgId" | "id">((db) =>
   db
     .select({ json: sql.raw(SERVER_JSON) })
     .from(mcpServers)
-    .where(and(inOrgPlaceholder(), eq(mcpServers.id, sql.placeholder("id"))))
-    .prepare(),
+    .where(and(inOrgPlaceholder(), eq(mcpServers.id, sql.placeholder("id")))),
 );
 
 /**
@@ -130,7 +129,7 @@ const serverInOrg = preparedPerClient((db) =>
  * SERVER_JSON's subquery (the list's JSON, so both answers agree by construction).
  */
 export async function getMcpServer(db: Database, orgId: string, id: string): Promise<McpServerView> {
-  const [row] = (await serverInOrg(db).values({ orgId, id })) as Array<[string]>;
+  const [row] = (await serverInOrg(db, { orgId, id })) as Array<[string]>;
   if (!row) throw new ApiError("not_found", "MCP source not found");
   return JSON.parse(row[0]) as McpServerView;
 }
