@@ -34,10 +34,10 @@ interface CacheEntry {
   record: KeyRecord | null;
   expires: number;
   /**
-   * SHA-256 of the full presented key that last passed the HMAC check against this record, so that the same
-   * key within the entry's lifetime is recognised by one digest and a constant-time comparison instead of the
-   * HMAC. A one-way digest of a 256-bit random secret: it cannot be turned back into the key, and only the
-   * key itself digests to it. Never set for a record that failed or was not found.
+   * SHA-256 of the secret of the key that last passed the HMAC check against this record (the entry is its key
+   * id's), so that the same key within the entry's lifetime is recognised by one digest and a constant-time comparison instead of the
+   * HMAC. A one-way digest of a 256-bit random secret: it cannot be turned back into the secret, and only the
+   * secret itself digests to it. Never set for a record that failed or was not found.
    */
   verified?: Uint8Array;
   /** What the record grants, built once per entry: every request of the key answers this same object. */
@@ -93,10 +93,12 @@ async function loadKeyRecord(db: Database, keyId: string, now: number): Promise<
 const encoder = new TextEncoder();
 
 /**
- * SHA-256 of the presented key, synchronously (src/auth/sha256.ts): done on every request of a known key, where
- * WebCrypto's promise and copies cost more than hashing 64 bytes.
+ * SHA-256 of the presented key's secret, synchronously (src/auth/sha256.ts): done on every request of a known key,
+ * where WebCrypto's promise and copies cost more than the hashing. The secret alone: the cache entry it is
+ * compared with is the key id's, so the id is matched already, and the 43-character secret is one SHA-256 block
+ * where the whole 64-character key is two.
  */
-const presentedDigest = (presented: string): Uint8Array => sha256Ascii(presented);
+const secretDigest = (secret: string): Uint8Array => sha256Ascii(secret);
 
 export interface VerifyOptions {
   db: Database;
@@ -122,14 +124,13 @@ export function verifyApiKey(presented: string, opts: VerifyOptions): KeyPrincip
   // with it this shortcut, lives no longer than KEY_CACHE_TTL_MS, so revocation bites exactly as before.
   const record = entry?.record;
   if (record && entry.verified && opts.peppers.byVersion.get(record.hashVersion)) {
-    if (bytesEqual(presentedDigest(presented), entry.verified)) return grant(entry, record, parsed.secret, now, opts);
+    if (bytesEqual(secretDigest(parsed.secret), entry.verified)) return grant(entry, record, parsed.secret, now, opts);
   }
-  return verifyWithHmac(presented, parsed, entry, now, opts);
+  return verifyWithHmac(parsed, entry, now, opts);
 }
 
 /** The full check: the record (from D1 unless cached), then the HMAC of the secret under the record's pepper. */
 async function verifyWithHmac(
-  presented: string,
   parsed: ParsedApiKey,
   cached: CacheEntry | undefined,
   now: number,
@@ -142,7 +143,7 @@ async function verifyWithHmac(
   const digest = await hashSecret(pepper || opts.peppers.byVersion.get(opts.peppers.current)!, parsed.keyId, parsed.secret);
   if (!record || !pepper || !digestsEqual(digest, record.secretHash)) return null;
   // Only a key hashed under the current pepper is remembered: an older one is re-hashed and re-read.
-  if (record.hashVersion === opts.peppers.current) entry.verified = presentedDigest(presented);
+  if (record.hashVersion === opts.peppers.current) entry.verified = secretDigest(parsed.secret);
   return grant(entry, record, parsed.secret, now, opts);
 }
 
