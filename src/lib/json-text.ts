@@ -1,6 +1,7 @@
 /**
  * Answers whose JSON is already written: a list page whose items SQLite serialized (`json_object` per row,
- * docs/benchmarks.md, "Lists: JSON built by SQLite"). The answer is an ordinary object for every reader (its
+ * docs/benchmarks.md, "Lists: JSON built by SQLite"), or an answer that carries a stored JSON text as it is
+ * ({@link withJsonText}). The answer is an ordinary object for every reader (its
  * items are parsed on first access, once), and carries the JSON text of the whole answer in pieces: the REST
  * layer sends them as the body as they are ({@link jsonBodyOf}) and the MCP API parses their text once
  * ({@link jsonTextOf}), instead of serializing the object again.
@@ -75,6 +76,16 @@ export function preSerializedList<K extends string, Item, Info extends object>(
   Object.assign(out, info);
   Object.defineProperty(out, PIECES, { get: () => (stale ? undefined : pieces), enumerable: false });
   return out as { [P in K]: Item[] } & Info;
+}
+
+/**
+ * `value` with `text` as its JSON, which must be exactly what `JSON.stringify(value)` writes (a test holds each
+ * caller to it): the REST layer sends the text and the MCP API parses it ({@link jsonBodyOf}, {@link jsonTextOf}).
+ * For an answer handed to its surface as it is: a change to `value` afterwards would not be in the text.
+ */
+export function withJsonText<T extends object>(value: T, text: string): T {
+  Object.defineProperty(value, PIECES, { value: [text] });
+  return value;
 }
 
 /**

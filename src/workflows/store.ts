@@ -2,7 +2,7 @@ import { and, asc, eq, gt, gte, isNull, or, sql, type SQL } from "drizzle-orm";
 import { preparedPerClient, rowReader, type Database } from "../db/client";
 import { workflows, workflowVersions } from "../db/schema";
 import { ApiError, validationError } from "../lib/errors";
-import { preSerializedList, sqlIso } from "../lib/json-text";
+import { preSerializedList, sqlIso, withJsonText } from "../lib/json-text";
 import { cappedCount, listScope, pageOf, resolvePaging, type PageQuery } from "../lib/pagination";
 import { SLUG_PATTERN, type WorkflowConfig, type WorkflowView } from "./schemas";
 import { nextDueAt } from "./schedule";
@@ -55,9 +55,53 @@ export function toVersionView(version: VersionRow & { config: WorkflowConfig }) 
   };
 }
 
-/** A workflow and its current version as the API answers them. */
+/**
+ * A workflow and its current version as the API answers them. When the version's config was read from D1
+ * ({@link storedConfig}), the answer carries its JSON text with the stored config text in it as it is (drizzle
+ * wrote it with JSON.stringify, so it is what serializing the parsed config writes again; a test holds them equal).
+ */
 export function workflowResponse(rows: WorkflowWithVersion) {
-  return { workflow: toWorkflowView(rows), currentVersion: toVersionView(rows.version) };
+  const answer = { workflow: toWorkflowView(rows), currentVersion: toVersionView(rows.version) };
+  const configText = textOfConfig.get(rows.version.config);
+  if (configText === undefined) return answer;
+  const v = answer.currentVersion;
+  return withJsonText(
+    answer,
+    `{"workflow":${JSON.stringify(answer.workflow)},"currentVersion":{"id":${JSON.stringify(v.id)},"workflowId":${JSON.stringify(v.workflowId)},` +
+      `"version":${v.version},"config":${configText},"createdAt":"${v.createdAt}"}}`,
+  );
+}
+
+/** Versions' configs parsed from their stored text, by that text, at most CONFIG_CACHE_MAX (the oldest go first). */
+const configsByText = new Map<string, WorkflowConfig>();
+/** The stored text of each config in `configsByText`. */
+const textOfConfig = new WeakMap<WorkflowConfig, string>();
+const CONFIG_CACHE_MAX = 256;
+
+/**
+ * A version's config from its stored JSON text, parsed once per isolate for the same text and frozen (every reader
+ * shares it; a change is made on a copy, src/workflows/config.ts). Keyed by the text itself, so it can never
+ * answer for another config, whatever happens to the rows. The point read, dispatch, the sweep and retries of a
+ * workflow read the same version again and again; its config is the largest value of their row.
+ */
+export function storedConfig(text: unknown): WorkflowConfig {
+  const key = text as string;
+  let config = configsByText.get(key);
+  if (config === undefined) {
+    config = deepFreeze(JSON.parse(key) as WorkflowConfig);
+    if (configsByText.size >= CONFIG_CACHE_MAX) configsByText.delete(configsByText.keys().next().value!);
+    configsByText.set(key, config);
+    textOfConfig.set(config, key);
+  }
+  return config;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** The schedule columns of a workflow row for a config: the cron, its zone, and when it is next due. */
@@ -187,12 +231,15 @@ export async function listWorkflows(
   return preSerializedList<"workflows", WorkflowView, typeof info>("workflows", items.map((r) => r[0]), info);
 }
 
-/** A workflow and its current version by id within an organization (a hot point read, dispatch's too): rendered once, decoded without drizzle's row mapping. */
-const workflowInOrg = rowReader({ workflow: workflows, version: workflowVersions }, (q) =>
-  q
-    .from(workflows)
-    .innerJoin(workflowVersions, eq(workflowVersions.id, workflows.currentVersionId))
-    .where(and(eq(workflows.orgId, sql.placeholder("orgId")), eq(workflows.id, sql.placeholder("id")))),
+/** A workflow and its current version by id within an organization (a hot point read, dispatch's too): rendered once, decoded without drizzle's row mapping, its config through storedConfig. */
+const workflowInOrg = rowReader(
+  { workflow: workflows, version: workflowVersions },
+  (q) =>
+    q
+      .from(workflows)
+      .innerJoin(workflowVersions, eq(workflowVersions.id, workflows.currentVersionId))
+      .where(and(eq(workflows.orgId, sql.placeholder("orgId")), eq(workflows.id, sql.placeholder("id")))),
+  { version: { config: storedConfig } },
 );
 
 /** The workflow with its current version, archived ones included; 404 when it is not this organization's. */
