@@ -13,7 +13,7 @@ const serialized = (rows: WorkflowWithVersion) => JSON.stringify({ workflow: toW
 describe("a workflow's stored config", () => {
   it("answers GET /workflows/{id} with exactly the bytes serializing the answer writes, for every kind of config", async () => {
     const org = await createOrg();
-    const bodies = [
+    const bodies: Array<Parameters<typeof createWorkflow>[1]> = [
       {},
       { schedule: { cron: "0 9 * * 1-5", timezone: "europe/berlin" }, description: "Nightly \"smoke\" run\nof the search tool" },
       {
