@@ -196,7 +196,8 @@ export function registerRest(api: ApiApp, b: RestBinding) {
       if (link) headers = { link };
     }
     if (b.responseHeaders) headers = { ...headers, ...b.responseHeaders.from(output) };
-    // An answer SQLite already serialized (src/lib/json-text.ts) is sent as it is: a string, or a Blob for a large page.
+    // An answer whose JSON is written already (src/lib/json-text.ts: a list page SQLite serialized, a workflow with
+    // its stored config) is sent as it is: a string, or a Blob for a large page.
     const body = jsonBodyOf(output) ?? JSON.stringify(output);
     return jsonAnswer(body, b.status, c.get("requestId"), headers) as never;
   });
