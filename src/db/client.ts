@@ -95,11 +95,9 @@ export function rowReader<T extends TableSelection, P extends string>(
     }
   }
   const tableKeys = Object.keys(tables);
-  const prepared = preparedPerClient((db) => renderedOnce(db, query(selectFrom(db, tables))));
+  const read = rawReader<P>((db) => query(selectFrom(db, tables)));
   return async (db, values) => {
-    const { stmt, slots: paramSlots } = prepared(db);
-    const rows = await stmt.bind(...bindSlots(paramSlots, values)).raw();
-    const row = rows[0];
+    const row = (await read(db, values))[0];
     if (row === undefined) return undefined;
     const out: Record<string, Record<string, unknown>> = {};
     for (const key of tableKeys) out[key] = {};
@@ -114,9 +112,10 @@ export function rowReader<T extends TableSelection, P extends string>(
 
 /**
  * A read answered as D1's raw rows (arrays of column values, undecoded), its statement rendered by drizzle once
- * per client and prepared once: for a point read whose one column SQLite already wrote as the answer's JSON, where
- * drizzle's prepared `values()` would fill its placeholders with `is()` checks and log on every call (a point
- * read's largest cost of ours in the profile of `/mcp-servers/{id}`, docs/benchmarks.md).
+ * per client and prepared once: what {@link rowReader} decodes, and a point read whose one column SQLite already
+ * wrote as the answer's JSON as it is, where drizzle's prepared `values()` would fill its placeholders with `is()`
+ * checks and log on every call (a point read's largest cost of ours in the profile of `/mcp-servers/{id}`,
+ * docs/benchmarks.md).
  *
  * @example
  * const serverJson = rawReader((db) => db.select({ json: sql.raw(SERVER_JSON) }).from(mcpServers).where(eq(mcpServers.id, sql.placeholder("id"))));

@@ -64,12 +64,9 @@ export function workflowResponse(rows: WorkflowWithVersion) {
   const answer = { workflow: toWorkflowView(rows), currentVersion: toVersionView(rows.version) };
   const configText = textOfConfig.get(rows.version.config);
   if (configText === undefined) return answer;
-  const v = answer.currentVersion;
-  return withJsonText(
-    answer,
-    `{"workflow":${JSON.stringify(answer.workflow)},"currentVersion":{"id":${JSON.stringify(v.id)},"workflowId":${JSON.stringify(v.workflowId)},` +
-      `"version":${v.version},"config":${configText},"createdAt":"${v.createdAt}"}}`,
-  );
+  // The version view's fields as toVersionView orders them, its config as stored.
+  const version = Object.entries(answer.currentVersion).map(([k, v]) => `${JSON.stringify(k)}:${k === "config" ? configText : JSON.stringify(v)}`);
+  return withJsonText(answer, `{"workflow":${JSON.stringify(answer.workflow)},"currentVersion":{${version.join(",")}}}`);
 }
 
 /** Versions' configs parsed from their stored text, by that text, at most CONFIG_CACHE_MAX (the oldest go first). */
