@@ -1,8 +1,8 @@
 /**
  * Answers whose JSON is already written: a list page whose items SQLite serialized (`json_object` per row,
- * docs/benchmarks.md, "Lists: JSON built by SQLite"), or an answer that carries a stored JSON text as it is
- * ({@link withJsonText}). The answer is an ordinary object for every reader (its
- * items are parsed on first access, once), and carries the JSON text of the whole answer in pieces: the REST
+ * docs/benchmarks.md, "Lists: JSON built by SQLite"), or an answer written once and kept ({@link answerOfText}: a
+ * workflow with its stored config). The answer is an ordinary object for every reader (what is only text is
+ * parsed on first access, once), and carries the JSON text of the whole answer in pieces: the REST
  * layer sends them as the body as they are ({@link jsonBodyOf}) and the MCP API parses their text once
  * ({@link jsonTextOf}), instead of serializing the object again.
  */
@@ -15,7 +15,7 @@ function piecesOf(value: unknown): readonly string[] | undefined {
   return Array.isArray(pieces) ? (pieces as string[]) : undefined;
 }
 
-/** The JSON text of an answer built by {@link preSerializedList}, or undefined for any other value. */
+/** The JSON text of an answer built by {@link preSerializedList} or {@link answerOfText}, or undefined for any other value. */
 export function jsonTextOf(value: unknown): string | undefined {
   return piecesOf(value)?.join("");
 }
@@ -79,13 +79,33 @@ export function preSerializedList<K extends string, Item, Info extends object>(
 }
 
 /**
- * `value` with `text` as its JSON, which must be exactly what `JSON.stringify(value)` writes (a test holds each
- * caller to it): the REST layer sends the text and the MCP API parses it ({@link jsonBodyOf}, {@link jsonTextOf}).
- * For an answer handed to its surface as it is: a change to `value` afterwards would not be in the text.
+ * The answer whose JSON is `text` (an object with the top-level `keys`, in the text's order), as an ordinary object
+ * for every reader: each key is parsed from the text on its first access, once. The REST layer sends the text as
+ * it is and the MCP API parses it ({@link jsonBodyOf}, {@link jsonTextOf}), so neither builds the object at all.
+ * A key assigned a new value no longer agrees with the text, which is then not used any more.
+ *
+ * @example
+ * const out = answerOfText<{ a: number[] }>(["a"], '{"a":[1]}');
+ * jsonTextOf(out) // '{"a":[1]}'
+ * out.a           // [1]
  */
-export function withJsonText<T extends object>(value: T, text: string): T {
-  Object.defineProperty(value, PIECES, { value: [text] });
-  return value;
+export function answerOfText<T extends object>(keys: ReadonlyArray<keyof T & string>, text: string): T {
+  let parsed: Record<string, unknown> | undefined;
+  let stale = false;
+  const out = {} as Record<string | symbol, unknown>;
+  for (const key of keys) {
+    Object.defineProperty(out, key, {
+      enumerable: true,
+      configurable: true,
+      get: () => (parsed ??= JSON.parse(text) as Record<string, unknown>)[key],
+      set: (v: unknown) => {
+        parsed = { ...(parsed ??= JSON.parse(text) as Record<string, unknown>), [key]: v };
+        stale = true;
+      },
+    });
+  }
+  Object.defineProperty(out, PIECES, { get: () => (stale ? undefined : [text]), enumerable: false });
+  return out as T;
 }
 
 /**

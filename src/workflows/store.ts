@@ -2,7 +2,7 @@ import { and, asc, eq, gt, gte, isNull, or, sql, type SQL } from "drizzle-orm";
 import { preparedPerClient, rowReader, type Database } from "../db/client";
 import { workflows, workflowVersions } from "../db/schema";
 import { ApiError, validationError } from "../lib/errors";
-import { preSerializedList, sqlIso, withJsonText } from "../lib/json-text";
+import { answerOfText, preSerializedList, sqlIso } from "../lib/json-text";
 import { cappedCount, listScope, pageOf, resolvePaging, type PageQuery } from "../lib/pagination";
 import { SLUG_PATTERN, type WorkflowConfig, type WorkflowView } from "./schemas";
 import { nextDueAt } from "./schedule";
@@ -55,18 +55,51 @@ export function toVersionView(version: VersionRow & { config: WorkflowConfig }) 
   };
 }
 
+/** A workflow and its current version as the API answers them. */
+export type WorkflowResponse = ReturnType<typeof toAnswer>;
+const toAnswer = (rows: WorkflowWithVersion) => ({ workflow: toWorkflowView(rows), currentVersion: toVersionView(rows.version) });
+
 /**
  * A workflow and its current version as the API answers them. When the version's config was read from D1
- * ({@link storedConfig}), the answer carries its JSON text with the stored config text in it as it is (drizzle
- * wrote it with JSON.stringify, so it is what serializing the parsed config writes again; a test holds them equal).
+ * ({@link storedConfig}), the answer is its JSON text ({@link answerOfText}), with the stored config text in it as
+ * it is (drizzle wrote it with JSON.stringify, so it is what serializing the parsed config writes again; a test
+ * holds them equal), and that text is kept with the config for the row values it was written from: the point read
+ * of the same workflow writes it once, not on every request (it was a quarter of the read's own time in its
+ * profile, docs/benchmarks.md).
  */
-export function workflowResponse(rows: WorkflowWithVersion) {
-  const answer = { workflow: toWorkflowView(rows), currentVersion: toVersionView(rows.version) };
-  const configText = textOfConfig.get(rows.version.config);
-  if (configText === undefined) return answer;
-  // The version view's fields as toVersionView orders them, its config as stored.
-  const version = Object.entries(answer.currentVersion).map(([k, v]) => `${JSON.stringify(k)}:${k === "config" ? configText : JSON.stringify(v)}`);
-  return withJsonText(answer, `{"workflow":${JSON.stringify(answer.workflow)},"currentVersion":{${version.join(",")}}}`);
+export function workflowResponse(rows: WorkflowWithVersion): WorkflowResponse {
+  const { config } = rows.version;
+  const configText = textOfConfig.get(config);
+  if (configText === undefined) return toAnswer(rows);
+  const key = rowValuesKey(rows);
+  let written = answerTexts.get(config);
+  if (written?.key !== key) {
+    const answer = toAnswer(rows);
+    // The version view's fields as toVersionView orders them, its config as stored.
+    const version = Object.entries(answer.currentVersion).map(([k, v]) => `${JSON.stringify(k)}:${k === "config" ? configText : JSON.stringify(v)}`);
+    written = { key, text: `{"workflow":${JSON.stringify(answer.workflow)},"currentVersion":{${version.join(",")}}}` };
+    answerTexts.set(config, written);
+  }
+  return answerOfText<WorkflowResponse>(["workflow", "currentVersion"], written.text);
+}
+
+/**
+ * The answer's text last written for each stored config, and the key of the row values (every column of both rows
+ * but the config) it was written from. One per config: workflows with the same config text take turns.
+ */
+const answerTexts = new WeakMap<WorkflowConfig, { key: string; text: string }>();
+
+/** Every column value of the two rows but the version's config, as one string (a timestamp by its milliseconds). */
+function rowValuesKey({ workflow, version }: WorkflowWithVersion): string {
+  const values: unknown[] = [];
+  for (const row of [workflow, version] as Array<Record<string, unknown>>) {
+    for (const key in row) {
+      if (row === version && key === "config") continue;
+      const v = row[key];
+      values.push(v instanceof Date ? v.getTime() : v);
+    }
+  }
+  return JSON.stringify(values);
 }
 
 /** Versions' configs parsed from their stored text, by that text, at most CONFIG_CACHE_MAX (the oldest go first). */

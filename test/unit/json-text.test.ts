@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BLOB_BODY_MIN_CHARS, jsonBodyOf, jsonTextOf, preSerializedList } from "../../src/lib/json-text";
+import { answerOfText, BLOB_BODY_MIN_CHARS, jsonBodyOf, jsonTextOf, preSerializedList } from "../../src/lib/json-text";
 
 // A list answer built from its items' JSON texts: its text must be exactly what JSON.stringify writes for the
 // object it stands for, and the object must read as that object.
@@ -53,5 +53,31 @@ describe("preSerializedList", () => {
     const texts = ['{"id":"a"}', '{"id":"b"}'];
     preSerializedList("runs", texts, { page: 1 });
     expect(texts).toEqual(['{"id":"a"}', '{"id":"b"}']);
+  });
+});
+
+// An answer given by its JSON text alone (a workflow's, src/workflows/store.ts): the text is sent as it is, and the
+// object reads as the text says.
+describe("answerOfText", () => {
+  const value = { workflow: { id: "w", tags: ["ü", "\u2028"] }, currentVersion: { config: { n: 1.5 } } };
+  const text = JSON.stringify(value);
+
+  it("reads as the object its text stands for, its keys in order, and is sent as the text", () => {
+    const out = answerOfText<typeof value>(["workflow", "currentVersion"], text);
+    expect(jsonTextOf(out)).toBe(text);
+    expect(jsonBodyOf(out)).toBe(text);
+    expect(out).toStrictEqual(value);
+    expect(Object.keys(out)).toEqual(["workflow", "currentVersion"]);
+    expect({ ...out, extra: true }).toStrictEqual({ ...value, extra: true });
+    expect(jsonTextOf({ ...out })).toBeUndefined();
+  });
+
+  it("parses the text once, and drops it when a key is given another value", () => {
+    const out = answerOfText<typeof value>(["workflow", "currentVersion"], text);
+    expect(out.workflow).toBe(out.workflow);
+    out.currentVersion = { config: { n: 2 } };
+    expect(jsonTextOf(out)).toBeUndefined();
+    expect(out.workflow).toStrictEqual(value.workflow);
+    expect(JSON.stringify(out)).toBe(JSON.stringify({ ...value, currentVersion: { config: { n: 2 } } }));
   });
 });

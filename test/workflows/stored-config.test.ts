@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { jsonTextOf } from "../../src/lib/json-text";
 import { getWorkflow, storedConfig, toVersionView, toWorkflowView, workflowResponse, type WorkflowWithVersion } from "../../src/workflows/store";
 import { call, callJson, createOrg, db } from "../helpers";
-import { captureQueue, createWorkflow } from "./fixtures";
+import { captureQueue, createMcpSource, createWorkflow } from "./fixtures";
 
 // Creating a workflow dispatches its initial window: every delivery goes to a recorder.
 captureQueue();
@@ -42,6 +42,35 @@ describe("a workflow's stored config", () => {
     const rows = await getWorkflow(db, org.id, workflow.id);
     expect(rows.version.config.testerPrompt).toBe("A new prompt for the tester.");
     expect(await (await call(`/workflows/${workflow.id}`, { key: org.ownerKey })).text()).toBe(serialized(rows));
+  });
+
+  it("writes the answer again when any value of the rows changes, the config unchanged", async () => {
+    const org = await createOrg();
+    const { workflow } = await createWorkflow(org, { schedule: { cron: "0 9 * * *", timezone: "UTC" } });
+    const get = () => call(`/workflows/${workflow.id}`, { key: org.ownerKey }).then((res) => res.text());
+    const first = await get();
+    expect(await get()).toBe(first);
+    // The sweep moves the schedule: only the workflow row's next_due_at changes.
+    await db.$client.prepare("UPDATE workflows SET next_due_at = ? WHERE id = ?").bind(Date.UTC(2030, 0, 2, 9), workflow.id).run();
+    const moved = JSON.parse(await get()) as { workflow: { schedule: { nextRunAt: string } } };
+    expect(moved.workflow.schedule.nextRunAt).toBe("2030-01-02T09:00:00.000Z");
+    // Archived: archived_at and updated_at change, the version and its config do not.
+    expect((await call(`/workflows/${workflow.id}`, { key: org.ownerKey, method: "DELETE" })).status).toBe(200);
+    const text = await get();
+    expect((JSON.parse(text) as { workflow: { archived: boolean } }).workflow.archived).toBe(true);
+    expect(text).toBe(serialized(await getWorkflow(db, org.id, workflow.id)));
+  });
+
+  it("answers each workflow its own when two share the same config text", async () => {
+    const org = await createOrg();
+    const source = await createMcpSource(org);
+    const a = (await createWorkflow(org, { mcpServerId: source.id })).workflow;
+    const b = (await createWorkflow(org, { mcpServerId: source.id })).workflow;
+    const [rowsA, rowsB] = [await getWorkflow(db, org.id, a.id), await getWorkflow(db, org.id, b.id)];
+    expect(rowsA.version.config).toBe(rowsB.version.config);
+    for (const [id, rows] of [[a.id, rowsA], [b.id, rowsB], [a.id, rowsA], [b.id, rowsB]] as const) {
+      expect(await (await call(`/workflows/${id}`, { key: org.ownerKey })).text()).toBe(serialized(rows));
+    }
   });
 
   it("is parsed once per text, shared frozen, and never answers for another text", () => {
