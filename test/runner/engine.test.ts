@@ -4,9 +4,9 @@
  * answering every tool call, and the run read back over REST.
  */
 import { describe, expect, it } from "vitest";
-import { callJson, createOrg } from "../helpers";
-import { createMcpFixture, PLANTED_SECRETS } from "../fixtures/mcp-server";
-import { captureQueue } from "../workflows/fixtures";
+import { callJson, createOrg, db } from "../helpers";
+import { createMcpFixture, FIXTURE_URL, PLANTED_SECRETS } from "../fixtures/mcp-server";
+import { captureQueue, createMcpSource, createWorkflow } from "../workflows/fixtures";
 import { downSource, engineHarness } from "./engine-harness";
 
 const queue = captureQueue();
@@ -105,6 +105,47 @@ describe("a run against a real MCP server", () => {
     expect(raw).toContain("[REDACTED]");
     // The profile did reach the source, as its header.
     expect(fixture.requests.some((r) => r.headers.authorization === `Bearer ${profileSecret}`)).toBe(true);
+  });
+
+  it("connects with the workflow's own auth profile over the source's default, as its header", async () => {
+    const org = await createOrg();
+    const fixture = createMcpFixture();
+    const source = await createMcpSource(org, {
+      url: FIXTURE_URL,
+      authProfiles: [
+        { name: "default token", type: "bearer", value: "default-token-value-0123456789", isDefault: true },
+        { name: "api key", type: "header", headerName: "X-Api-Key", value: "workflow-key-value-0123456789" },
+      ],
+    });
+    const apiKey = source.authProfiles.find((p) => p.name === "api key")!;
+    expect(source.defaultMcpAuthProfileId).not.toBe(apiKey.id);
+    await createWorkflow(org, {
+      mcpServerId: source.id,
+      defaultMcpAuthProfileId: apiKey.id,
+      testerModelIds: ["armature/scripted"],
+      testerPrompt: 'call echo {"text": "hi"}',
+      criteria: [],
+    });
+    const [runId] = await deliverQueued(org, fixture);
+    expect((await read(org, runId!)).run.status).toBe("pass");
+    const toSource = fixture.requests.filter((r) => r.rpcMethods.length > 0);
+    expect(toSource.length).toBeGreaterThan(0);
+    for (const r of toSource) {
+      expect(r.headers["x-api-key"]).toBe("workflow-key-value-0123456789");
+      expect(r.headers.authorization).toBeUndefined();
+    }
+  });
+
+  it("ends mcp_connection_failed, naming it, when the workflow's source is gone before the run", async () => {
+    const org = await createOrg();
+    const fixture = createMcpFixture();
+    const source = await createMcpSource(org, { url: FIXTURE_URL });
+    await createWorkflow(org, { mcpServerId: source.id, testerModelIds: ["armature/scripted"], criteria: [] });
+    await db.$client.prepare("DELETE FROM mcp_servers WHERE id = ?").bind(source.id).run();
+    const [runId] = await deliverQueued(org, fixture);
+    const { run } = await read(org, runId!);
+    expect(run).toMatchObject({ status: "fail", classification: "mcp_connection_failed", error: "The workflow's MCP source no longer exists" });
+    expect(fixture.requests).toHaveLength(0);
   });
 
   it("ends model_not_configured at once when the tester model's provider has no key", async () => {
