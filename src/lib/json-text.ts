@@ -58,23 +58,10 @@ export function preSerializedList<K extends string, Item, Info extends object>(
   itemTexts: readonly string[],
   info: Info,
 ): { [P in K]: Item[] } & Info {
-  const pieces = jsonPieces(key, itemTexts, info);
-  let items: Item[] | undefined;
-  let stale = false;
   const out = {} as Record<string | symbol, unknown>;
   // The items first: the same key order as `{ [key]: items, ...info }`.
-  Object.defineProperty(out, key, {
-    enumerable: true,
-    configurable: true,
-    get: () => (items ??= (JSON.parse(pieces.join("")) as Record<K, Item[]>)[key]),
-    set: (v: Item[]) => {
-      // Replaced items: the text no longer says what the object does, so it is not used any more.
-      items = v;
-      stale = true;
-    },
-  });
+  readFromText(out, [key], jsonPieces(key, itemTexts, info));
   Object.assign(out, info);
-  Object.defineProperty(out, PIECES, { get: () => (stale ? undefined : pieces), enumerable: false });
   return out as { [P in K]: Item[] } & Info;
 }
 
@@ -90,22 +77,32 @@ export function preSerializedList<K extends string, Item, Info extends object>(
  * out.a           // [1]
  */
 export function answerOfText<T extends object>(keys: ReadonlyArray<keyof T & string>, text: string): T {
+  const out = {} as Record<string | symbol, unknown>;
+  readFromText(out, keys, [text]);
+  return out as T;
+}
+
+/**
+ * Defines `keys` on `out` as enumerable properties read from the JSON text `pieces` (parsed once, on the first
+ * read of any of them) and gives `out` the pieces as its JSON. A key assigned a new value makes the text say
+ * something else than the object: it is not used any more.
+ */
+function readFromText(out: Record<string | symbol, unknown>, keys: readonly string[], pieces: readonly string[]): void {
   let parsed: Record<string, unknown> | undefined;
   let stale = false;
-  const out = {} as Record<string | symbol, unknown>;
+  const values = () => (parsed ??= JSON.parse(pieces.join("")) as Record<string, unknown>);
   for (const key of keys) {
     Object.defineProperty(out, key, {
       enumerable: true,
       configurable: true,
-      get: () => (parsed ??= JSON.parse(text) as Record<string, unknown>)[key],
+      get: () => values()[key],
       set: (v: unknown) => {
-        parsed = { ...(parsed ??= JSON.parse(text) as Record<string, unknown>), [key]: v };
+        parsed = { ...values(), [key]: v };
         stale = true;
       },
     });
   }
-  Object.defineProperty(out, PIECES, { get: () => (stale ? undefined : [text]), enumerable: false });
-  return out as T;
+  Object.defineProperty(out, PIECES, { get: () => (stale ? undefined : pieces), enumerable: false });
 }
 
 /**

@@ -56,7 +56,7 @@ export function toVersionView(version: VersionRow & { config: WorkflowConfig }) 
 }
 
 /** A workflow and its current version as the API answers them. */
-export type WorkflowResponse = ReturnType<typeof toAnswer>;
+type WorkflowResponse = ReturnType<typeof toAnswer>;
 const toAnswer = (rows: WorkflowWithVersion) => ({ workflow: toWorkflowView(rows), currentVersion: toVersionView(rows.version) });
 
 /**
