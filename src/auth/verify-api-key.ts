@@ -36,8 +36,8 @@ interface CacheEntry {
   /**
    * SHA-256 of the secret of the key that last passed the HMAC check against this record (the entry is its key
    * id's), so that the same key within the entry's lifetime is recognised by one digest and a constant-time
-   * comparison instead of the HMAC. A one-way digest of a 256-bit random secret: it cannot be turned back into the secret, and only the
-   * secret itself digests to it. Never set for a record that failed or was not found.
+   * comparison instead of the HMAC. A one-way digest of a 256-bit random secret: it cannot be turned back into the
+   * secret, and only the secret itself digests to it. Never set for a record that failed or was not found.
    */
   verified?: Uint8Array;
   /** What the record grants, built once per entry: every request of the key answers this same object. */
