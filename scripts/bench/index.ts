@@ -26,7 +26,7 @@ import { measure, measureInterleaved, settle, type Target, type Window, warm } f
 import { parseOptions } from "./options";
 import { d1Usage, planOf, type ProbeResult } from "./plan";
 import { profileScenario, type ProfileSummary } from "./profile";
-import { bundleTable, pairedMedian, rateRatio, type ScenarioResult, summarize, table, turnMedian } from "./report";
+import { bundleTable, judge, median, medianInterval, overallVerdict, pairedMedian, rateRatio, type ScenarioResult, summarize, table, turnMedian, turnValues } from "./report";
 import { HELLO, SCENARIO_NAMES, type Scenario, scenarios } from "./scenarios";
 import { seed, type Seeded } from "./seed";
 import { type BenchServer, startServer } from "./server";
@@ -374,35 +374,54 @@ async function main() {
       }
     }
 
-    const results: ScenarioResult[] = prepared.map((p) => ({
-      name: p.scenario.name,
-      label: p.scenario.label,
-      target: p.scenario.target ?? null,
-      request: { method: p.scenario.method, path: p.scenario.path, ...(p.scenario.headers ? { headers: p.scenario.headers } : {}) },
-      per: p.scenario.per ?? null,
-      d1: p.probe ? d1Usage(p.probe.calls) : null,
-      responseBytes: p.probe?.bodyBytes ?? null,
-      windows: p.windows,
-      median: summarize(p.windows),
-      // Against the hello-world slices interleaved with it when it has them, else the round's own hello-world window.
-      vsHello: p === hello ? null : p.helloTurnIndex !== null ? turnMedian(p.turns, 0, p.helloTurnIndex, rateRatio) : pairedMedian(p.windows, hello.windows, rateRatio),
-      ...(p.helloWindows.length ? { helloWindows: p.helloWindows } : {}),
-      turns: p.turns,
-      bare: p.bare
-        ? {
-            kind: p.bare.kind,
-            ...(p.bare.kind === "replay" ? { plan: p.bare.plan } : { answer: p.bare.answer }),
-            windows: p.bareWindows,
-            median: summarize(p.bareWindows),
-            throughputRatio: turnMedian(p.turns, 0, 1, rateRatio),
-            cpuOverheadMs: turnMedian(p.turns, 0, 1, (a, b) => a.cpuMsPerRequest - b.cpuMsPerRequest),
-            vsHello: p.helloTurnIndex !== null ? turnMedian(p.turns, 1, p.helloTurnIndex, rateRatio) : pairedMedian(p.bareWindows, hello.windows, rateRatio),
-          }
-        : null,
-      noBare: p.scenario.noBare ?? null,
-      ...(p.profile ? { profile: p.profile } : {}),
-      ...(p.bareProfile ? { bareProfile: p.bareProfile } : {}),
-    }));
+    const results: ScenarioResult[] = prepared.map((p) => {
+      const turnsOf = (a: number, b: number, f: (x: Window, y: Window) => number) => {
+        const values = turnValues(p.turns, a, b, f);
+        return { value: median(values), interval: medianInterval(values) };
+      };
+      const helloPaired = p !== hello && p.helloTurnIndex !== null ? turnsOf(0, p.helloTurnIndex, rateRatio) : null;
+      const vsBare = p.bare ? turnsOf(0, 1, rateRatio) : null;
+      const overBare = p.bare ? turnsOf(0, 1, (a, b) => a.cpuMsPerRequest - b.cpuMsPerRequest) : null;
+      const goals = (p.scenario.goals ?? []).flatMap((goal) => {
+        const measured =
+          goal.kind === "× bare" ? vsBare : goal.kind === "× hello" ? helloPaired : goal.kind === "CPU − bare ms" ? overBare : turnsOf(0, 0, (a) => a.cpuMsPerRequest);
+        return measured ? [judge(goal, measured.value, measured.interval)] : [];
+      });
+      return {
+        name: p.scenario.name,
+        label: p.scenario.label,
+        target: p.scenario.target ?? null,
+        request: { method: p.scenario.method, path: p.scenario.path, ...(p.scenario.headers ? { headers: p.scenario.headers } : {}) },
+        per: p.scenario.per ?? null,
+        d1: p.probe ? d1Usage(p.probe.calls) : null,
+        responseBytes: p.probe?.bodyBytes ?? null,
+        windows: p.windows,
+        median: summarize(p.windows),
+        // Against the hello-world slices interleaved with it when it has them, else the round's own hello-world window.
+        vsHello: p === hello ? null : helloPaired ? helloPaired.value : pairedMedian(p.windows, hello.windows, rateRatio),
+        vsHelloInterval: helloPaired?.interval ?? null,
+        ...(p.helloWindows.length ? { helloWindows: p.helloWindows } : {}),
+        turns: p.turns,
+        bare:
+          p.bare && vsBare && overBare
+            ? {
+                kind: p.bare.kind,
+                ...(p.bare.kind === "replay" ? { plan: p.bare.plan } : { answer: p.bare.answer }),
+                windows: p.bareWindows,
+                median: summarize(p.bareWindows),
+                throughputRatio: vsBare.value,
+                throughputInterval: vsBare.interval,
+                cpuOverheadMs: overBare.value,
+                cpuOverheadInterval: overBare.interval,
+                vsHello: p.helloTurnIndex !== null ? turnMedian(p.turns, 1, p.helloTurnIndex, rateRatio) : pairedMedian(p.bareWindows, hello.windows, rateRatio),
+              }
+            : null,
+        noBare: p.scenario.noBare ?? null,
+        verdict: goals.length ? { overall: overallVerdict(goals), goals } : null,
+        ...(p.profile ? { profile: p.profile } : {}),
+        ...(p.bareProfile ? { bareProfile: p.bareProfile } : {}),
+      };
+    });
     for (const r of results) {
       const errors = r.median.errors + (r.bare?.median.errors ?? 0);
       if (errors) problems.push(`${r.label}: ${errors} failed requests`);
@@ -413,7 +432,8 @@ async function main() {
       `Measured ${started.toISOString()} on ${loadBefore.cores} cores, load average ${loadBefore.loadAverage.join(" ")} before and ` +
         `${loadAfter.loadAverage.join(" ")} after; ${opts.rounds} round(s) of ${opts.duration} s at ${opts.connections} connections ` +
         `(an endpoint and its reference interleaved in ${opts.slices} slice(s) each: × bare, CPU − bare and a paired × hello are medians over the ` +
-        `${opts.rounds * opts.slices} turns, the rest medians over rounds); ${seeded.runs} runs seeded${insightEvents ? `, ${insightEvents} insight events` : ""}.`,
+        `${opts.rounds * opts.slices} turns, in brackets the interval that holds the true median with at least 90 % confidence; the rest medians over rounds; ` +
+        `a goal is met when its whole interval meets it, at the line when the interval holds the bound); ${seeded.runs} runs seeded${insightEvents ? `, ${insightEvents} insight events` : ""}.`,
       "",
       table(results),
       "",

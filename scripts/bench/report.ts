@@ -2,7 +2,7 @@
 import type { BundleReport } from "./bundle";
 import type { Window } from "./measure";
 import type { D1Usage, Plan } from "./plan";
-import type { Scenario } from "./scenarios";
+import type { Goal, Scenario } from "./scenarios";
 
 export function median(values: number[]): number {
   const xs = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
@@ -10,6 +10,69 @@ export function median(values: number[]): number {
   const mid = Math.floor(xs.length / 2);
   return xs.length % 2 ? xs[mid]! : (xs[mid - 1]! + xs[mid]!) / 2;
 }
+
+/** A range that holds the true median with at least `confidence` (distribution-free: see {@link medianInterval}). */
+export interface Interval {
+  low: number;
+  high: number;
+  confidence: number;
+}
+
+/** P(X ≤ k) for X ~ Binomial(n, 1/2). */
+function binomialHalfCdf(n: number, k: number): number {
+  let term = 0.5 ** n;
+  let sum = term;
+  for (let i = 1; i <= k; i++) {
+    term = (term * (n - i + 1)) / i;
+    sum += term;
+  }
+  return sum;
+}
+
+/**
+ * The interval of the median of `values` at `confidence` without assuming their distribution: the k-th smallest
+ * and the k-th largest value, k as large as it can be while the chance that the true median lies beyond either is
+ * at most (1 − confidence) / 2 each (the count of values below the median is Binomial(n, 1/2)). Null with too few
+ * values for any such interval (fewer than 5 at 90 %). `confidence` in the result is the interval's own, at least
+ * the one asked for: with 15 turns the 4th to the 12th value, 96 %; with 30, the 11th to the 20th, 90 %.
+ */
+export function medianInterval(values: number[], confidence = 0.9): Interval | null {
+  const xs = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  const tail = (1 - confidence) / 2;
+  let k = 0;
+  while (k < xs.length && binomialHalfCdf(xs.length, k) <= tail) k++;
+  if (k === 0) return null;
+  return { low: xs[k - 1]!, high: xs[xs.length - k]!, confidence: 1 - 2 * binomialHalfCdf(xs.length, k - 1) };
+}
+
+/** What a run can say of a goal: its interval on the right side of the bound, on the wrong side, or holding it. */
+export type Verdict = "met" | "not met" | "at the line";
+
+export interface Judged {
+  goal: Goal;
+  /** The measured median the goal is about. */
+  value: number;
+  interval: Interval | null;
+  verdict: Verdict;
+}
+
+/**
+ * A goal judged by its median and that median's interval: met when the whole interval is on the right side of the
+ * bound, not met when it is all on the wrong side, at the line when it holds the bound. Without an interval (too
+ * few turns) the median alone decides.
+ */
+export function judge(goal: Goal, value: number, interval: Interval | null): Judged {
+  const good = (x: number) => ("atLeast" in goal ? x >= goal.atLeast : x <= goal.atMost);
+  const [best, worst] = interval ? ("atLeast" in goal ? [interval.high, interval.low] : [interval.low, interval.high]) : [value, value];
+  const verdict: Verdict = good(worst) ? "met" : good(best) ? "at the line" : "not met";
+  return { goal, value, interval, verdict };
+}
+
+const VERDICT_ORDER: Verdict[] = ["met", "at the line", "not met"];
+
+/** A scenario's verdict: its worst goal's. */
+export const overallVerdict = (judged: Judged[]): Verdict =>
+  judged.reduce<Verdict>((v, j) => (VERDICT_ORDER.indexOf(j.verdict) > VERDICT_ORDER.indexOf(v) ? j.verdict : v), "met");
 
 export interface Summary {
   reqPerSec: number;
@@ -45,6 +108,8 @@ export interface ScenarioResult {
    * slice next to it, `turns`), else the median over rounds of this round's window ÷ the round's hello-world window.
    */
   vsHello: number | null;
+  /** The 90 % interval of `vsHello` when it is a median over turns (a `helloReference` scenario). */
+  vsHelloInterval: Interval | null;
   helloWindows?: Window[];
   /** Every turn of the interleaved rounds: the endpoint's slice, the bare reference's (if any), hello-world's (if paired). */
   turns: Window[][];
@@ -58,8 +123,11 @@ export interface ScenarioResult {
     median: Summary;
     /** Median over the turns of (endpoint req/s ÷ bare req/s in the same turn). */
     throughputRatio: number;
+    /** The 90 % interval of that median ({@link medianInterval}); null with fewer than 5 turns. */
+    throughputInterval: Interval | null;
     /** Median over the turns of (endpoint CPU ms/req − bare CPU ms/req in the same turn). */
     cpuOverheadMs: number;
+    cpuOverheadInterval: Interval | null;
     /**
      * The reference's own req/s ÷ hello-world's: over the turns (its slice ÷ the hello-world slice of the same turn)
      * when hello-world is interleaved, else over rounds, as `vsHello`.
@@ -67,15 +135,21 @@ export interface ScenarioResult {
     vsHello: number;
   } | null;
   noBare: string | null;
+  /** The scenario's goals judged (scenarios.ts, `goals`), and the worst of their verdicts; null without goals. */
+  verdict: { overall: Verdict; goals: Judged[] } | null;
 }
 
 /** req/s of the first window ÷ req/s of the second. */
 export const rateRatio = (a: Window, b: Window) => a.reqPerSec / b.reqPerSec;
 
-/** The median over turns of f(the turn's slice `a`, its slice `b`): slices by their index in the turn. */
-export function turnMedian(turns: Window[][], a: number, b: number, f: (x: Window, y: Window) => number): number {
-  return median(turns.map((t) => (t[a] && t[b] ? f(t[a]!, t[b]!) : Number.NaN)));
+/** f(the turn's slice `a`, its slice `b`) for every turn: slices by their index in the turn. */
+export function turnValues(turns: Window[][], a: number, b: number, f: (x: Window, y: Window) => number): number[] {
+  return turns.map((t) => (t[a] && t[b] ? f(t[a]!, t[b]!) : Number.NaN));
 }
+
+/** The median over turns of f(the turn's slice `a`, its slice `b`). */
+export const turnMedian = (turns: Window[][], a: number, b: number, f: (x: Window, y: Window) => number): number =>
+  median(turnValues(turns, a, b, f));
 
 /** The median over rounds of f(a[i], b[i]). */
 export function pairedMedian(a: Window[], b: Window[], f: (x: Window, y: Window) => number): number {
@@ -85,10 +159,22 @@ export function pairedMedian(a: Window[], b: Window[], f: (x: Window, y: Window)
 const fmt = (n: number | null | undefined, digits = 0) =>
   n === null || n === undefined || !Number.isFinite(n) ? "—" : n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
+/** "0.93 (0.88–0.97)": a median and its interval. */
+const withInterval = (value: number, interval: Interval | null) =>
+  interval ? `${fmt(value, 2)} (${fmt(interval.low, 2)}–${fmt(interval.high, 2)})` : fmt(value, 2);
+
+/** The verdict cell: the worst verdict, bold unless met; each goal's when they differ. */
+function verdictText(v: ScenarioResult["verdict"]): string {
+  if (!v) return "";
+  const mark = (x: Verdict) => (x === "met" ? x : `**${x}**`);
+  if (v.goals.every((g) => g.verdict === v.overall)) return mark(v.overall);
+  return v.goals.map((g) => `${g.goal.kind}: ${mark(g.verdict)}`).join("; ");
+}
+
 export function table(results: ScenarioResult[]): string {
   const header =
-    "| request | req/s | p50 ms | p99 ms | CPU ms/req | × hello | × bare | CPU − bare ms | D1 round trips | rows read | target |\n" +
-    "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|";
+    "| request | req/s | p50 ms | p99 ms | CPU ms/req | × hello | × bare | CPU − bare ms | D1 round trips | rows read | target | verdict |\n" +
+    "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|";
   const rows: string[] = [];
   for (const r of results) {
     const m = r.median;
@@ -97,14 +183,14 @@ export function table(results: ScenarioResult[]): string {
     const rowsRead = r.d1 ? `${fmt(r.d1.rowsRead)}${r.d1.unknownRows ? "+?" : ""}` : "—";
     rows.push(
       `| ${r.label}${m.errors ? ` **(${m.errors} errors)**` : ""} | ${rate} | ${fmt(m.p50Ms, 1)} | ${fmt(m.p99Ms, 1)} | ${fmt(m.cpuMsPerRequest, 2)} | ` +
-        `${r.vsHello === null ? "—" : fmt(r.vsHello, 2)} | ${r.bare ? fmt(r.bare.throughputRatio, 2) : "—"} | ` +
-        `${r.bare ? fmt(r.bare.cpuOverheadMs, 2) : "—"} | ${d1} | ${rowsRead} | ${r.target ?? ""} |`,
+        `${r.vsHello === null ? "—" : withInterval(r.vsHello, r.vsHelloInterval)} | ${r.bare ? withInterval(r.bare.throughputRatio, r.bare.throughputInterval) : "—"} | ` +
+        `${r.bare ? withInterval(r.bare.cpuOverheadMs, r.bare.cpuOverheadInterval) : "—"} | ${d1} | ${rowsRead} | ${r.target ?? ""} | ${verdictText(r.verdict)} |`,
     );
     if (r.bare) {
       const b = r.bare.median;
       rows.push(
         `| ↳ bare: ${r.bare.kind === "static" ? "same answer from a buffer" : "same D1 calls"} | ${fmt(b.reqPerSec)} | ${fmt(b.p50Ms, 1)} | ${fmt(b.p99Ms, 1)} | ${fmt(b.cpuMsPerRequest, 2)} | ` +
-          `${fmt(r.bare.vsHello, 2)} | | | | | |`,
+          `${fmt(r.bare.vsHello, 2)} | | | | | | |`,
       );
     }
   }

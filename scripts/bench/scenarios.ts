@@ -40,9 +40,27 @@ export interface Scenario {
   per?: { unit: string; count: number };
   /** The issue's target, for the reader of the table. */
   target?: string;
+  /**
+   * The parts of `target` the harness can judge from its turns (report.ts, `judge`): each is met when its whole
+   * 90 % interval is on the right side of the bound, not met when the whole interval is on the wrong side, and at
+   * the line when the interval holds the bound (this run cannot tell).
+   */
+  goals?: Goal[];
   /** The path is only known from the seeded data: asked of the API (GET with the scenario's key) before probing. */
   resolvePath?: (getJson: (path: string) => Promise<unknown>) => Promise<string>;
 }
+
+/**
+ * One judged part of a target: the endpoint's req/s as a share of its bare reference's or of hello-world's (at
+ * least `atLeast`), its CPU per request over the bare reference's (at most `atMost` ms), or its own CPU per
+ * request (at most `atMost` ms).
+ */
+export type Goal =
+  | { kind: "× bare" | "× hello"; atLeast: number }
+  | { kind: "CPU − bare ms" | "CPU ms"; atMost: number };
+
+const POINT_READ: Goal[] = [{ kind: "× bare", atLeast: 0.9 }, { kind: "CPU − bare ms", atMost: 0.3 }];
+const LIST: Goal[] = [{ kind: "× bare", atLeast: 0.9 }];
 
 export const HELLO = "hello-world";
 
@@ -94,6 +112,7 @@ export function scenarios(seeded: Seeded, withOverview: boolean): Scenario[] {
       staticBare: true,
       helloReference: true,
       target: "≥ 0.9 × hello",
+      goals: [{ kind: "× hello", atLeast: 0.9 }],
     },
     { name: "org", label: "GET /org (key cached)", worker: "armature", method: "GET", path: `${API}/org`, key: "main", expectStatus: 200, helloReference: true },
     {
@@ -105,6 +124,7 @@ export function scenarios(seeded: Seeded, withOverview: boolean): Scenario[] {
       key: "main",
       expectStatus: 200,
       target: "≥ 0.9 × bare; CPU ≤ bare + 0.3 ms; 1 round trip",
+      goals: POINT_READ,
     },
     {
       name: "runs",
@@ -115,6 +135,7 @@ export function scenarios(seeded: Seeded, withOverview: boolean): Scenario[] {
       key: "main",
       expectStatus: 200,
       target: "≥ 0.9 × bare",
+      goals: LIST,
     },
     {
       name: "runs-page50",
@@ -151,6 +172,7 @@ export function scenarios(seeded: Seeded, withOverview: boolean): Scenario[] {
       key: "main",
       expectStatus: 200,
       target: "≥ 0.9 × bare; CPU ≤ bare + 0.3 ms; 1 round trip",
+      goals: POINT_READ,
     },
     {
       name: "workflows",
@@ -161,6 +183,7 @@ export function scenarios(seeded: Seeded, withOverview: boolean): Scenario[] {
       key: "main",
       expectStatus: 200,
       target: "≥ 0.9 × bare",
+      goals: LIST,
     },
     {
       name: "mcp-server",
@@ -171,6 +194,7 @@ export function scenarios(seeded: Seeded, withOverview: boolean): Scenario[] {
       key: "main",
       expectStatus: 200,
       target: "≥ 0.9 × bare; CPU ≤ bare + 0.3 ms; 1 round trip",
+      goals: POINT_READ,
     },
     {
       name: "mcp-servers",
@@ -181,6 +205,7 @@ export function scenarios(seeded: Seeded, withOverview: boolean): Scenario[] {
       key: "main",
       expectStatus: 200,
       target: "≥ 0.9 × bare",
+      goals: LIST,
     },
     {
       name: "dispatch",
@@ -194,6 +219,7 @@ export function scenarios(seeded: Seeded, withOverview: boolean): Scenario[] {
       expectStatus: 202,
       fresh: (body) => ((body as { runs?: Array<{ id: string }> }).runs ?? []).map((r) => r.id),
       target: "≤ 3 ms CPU; 1 D1 batch; 1 queue send per run",
+      goals: [{ kind: "CPU ms", atMost: 3 }],
     },
   ];
   if (withOverview) {
@@ -206,6 +232,8 @@ export function scenarios(seeded: Seeded, withOverview: boolean): Scenario[] {
       key: "main",
       expectStatus: 200,
       target: "at 1M events: ≤ 2 × the bare aggregate queries",
+      // At most twice the bare queries' cost: at least half their rate.
+      goals: [{ kind: "× bare", atLeast: 0.5 }],
     });
   }
   // Last: the events it ingests must not change what the overview reads in the same round.
