@@ -84,8 +84,27 @@ interface ColumnSlot {
 export function rowReader<T extends TableSelection, P extends string>(
   tables: T,
   query: (select: Selecting<T>) => { toSQL(): { sql: string; params: unknown[] } },
-  decoders: { [K in keyof T]?: { [C in keyof T[K]["$inferSelect"]]?: (value: unknown) => T[K]["$inferSelect"][C] } } = {},
+  decoders: RowDecoders<T> = {},
 ): (db: Database, values: Record<P, unknown>) => Promise<RowsOf<T> | undefined> {
+  const decode = rowDecoder(tables, decoders);
+  const read = rawReader<P>((db) => query(selectFrom(db, tables)));
+  return async (db, values) => {
+    const row = (await read(db, values))[0];
+    return row === undefined ? undefined : decode(row);
+  };
+}
+
+/** Per table and column, a decoding that replaces the column's own (a non-null value's; null stays null). */
+type RowDecoders<T extends TableSelection> = {
+  [K in keyof T]?: { [C in keyof T[K]["$inferSelect"]]?: (value: unknown) => T[K]["$inferSelect"][C] };
+};
+
+/**
+ * Decodes one raw row holding every column of `tables`, in their order (what selecting or returning whole rows
+ * answers), column by column with each column's own `mapFromDriverValue`, looked up once: what drizzle's row
+ * mapping answers, without its per-column `is()` walk on every row.
+ */
+export function rowDecoder<T extends TableSelection>(tables: T, decoders: RowDecoders<T> = {}): (row: unknown[]) => RowsOf<T> {
   const slots: ColumnSlot[] = [];
   for (const [table, t] of Object.entries(tables)) {
     for (const [key, column] of Object.entries(getTableColumns(t))) {
@@ -95,10 +114,7 @@ export function rowReader<T extends TableSelection, P extends string>(
     }
   }
   const tableKeys = Object.keys(tables);
-  const read = rawReader<P>((db) => query(selectFrom(db, tables)));
-  return async (db, values) => {
-    const row = (await read(db, values))[0];
-    if (row === undefined) return undefined;
+  return (row) => {
     const out: Record<string, Record<string, unknown>> = {};
     for (const key of tableKeys) out[key] = {};
     for (let i = 0; i < slots.length; i++) {
@@ -124,10 +140,25 @@ export function rowReader<T extends TableSelection, P extends string>(
 export function rawReader<P extends string>(
   query: (db: Database) => Renderable,
 ): (db: Database, values: Record<P, unknown>) => Promise<unknown[][]> {
+  const statement = statementOnce<P>(query);
+  return (db, values) => statement(db, values).raw();
+}
+
+/**
+ * Any statement drizzle builds with `sql.placeholder`s for its values (a write's too: `.set({ col:
+ * sql.placeholder("x") })` encodes x as the column does), rendered once per client and prepared once, bound to
+ * `values` on each call: for a hot write, run it on its own or in a D1 `batch`, where drizzle would build and
+ * render the query, with an `is()` check per value, every time.
+ *
+ * @example
+ * const touch = statementOnce<"id" | "at">((db) => db.update(runs).set({ enqueuedAt: sql.placeholder("at") }).where(eq(runs.id, sql.placeholder("id"))));
+ * await touch(db, { id, at: new Date() }).run();
+ */
+export function statementOnce<P extends string>(query: (db: Database) => Renderable): (db: Database, values: Record<P, unknown>) => D1PreparedStatement {
   const prepared = preparedPerClient((db) => renderedOnce(db, query(db)));
   return (db, values) => {
     const { stmt, slots } = prepared(db);
-    return stmt.bind(...bindSlots(slots, values)).raw();
+    return stmt.bind(...bindSlots(slots, values));
   };
 }
 

@@ -1,6 +1,4 @@
-import { eq } from "drizzle-orm";
 import { createContext, type AppContext } from "../context";
-import { workflows } from "../db/schema";
 import type { Env, RunMessage } from "../env";
 import { errorFields } from "../lib/logger";
 import { claimRun, failRuns, releaseRun, type RunRow } from "../runs/lifecycle";
@@ -52,14 +50,14 @@ async function processMessage(message: Message<RunMessage>, base: AppContext, ex
   let run: RunRow | null = null;
   let executing = false;
   try {
-    run = await claimRun(ctx, body);
-    if (!run) {
+    const claimed = await claimRun(ctx, body);
+    if (!claimed) {
       ctx.log.info("run message acked without work: unknown run or not queued");
       message.ack();
       return;
     }
-    const workflow = await ctx.db.select({ archivedAt: workflows.archivedAt }).from(workflows).where(eq(workflows.id, run.workflowId)).get();
-    if (!workflow || workflow.archivedAt) {
+    run = claimed.run;
+    if (!claimed.workflowActive) {
       await failRuns(ctx, [run.id], { classification: "workflow_archived", error: "The workflow was archived before the run started" }, ["running"]);
       message.ack();
       return;

@@ -1,7 +1,7 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray, sql } from "drizzle-orm";
 import type { AppContext } from "../context";
-import { d1Statement } from "../db/client";
-import { runs } from "../db/schema";
+import { rowDecoder, statementOnce } from "../db/client";
+import { runs, workflows } from "../db/schema";
 import { chunk } from "../lib/d1";
 import { StoredCriterionResults, StoredSpans, StoredToolCall, type StoredEvaluation } from "./records";
 import type { RunClassification, RunStatus } from "./status";
@@ -20,15 +20,39 @@ import type { RunClassification, RunStatus } from "./status";
 type LifecycleContext = Pick<AppContext, "db" | "now">;
 export type RunRow = typeof runs.$inferSelect;
 
-/** queued → running, once: a second delivery of the same message finds the run no longer queued. */
-export async function claimRun(ctx: LifecycleContext, ref: { runId: string; orgId: string }): Promise<RunRow | null> {
-  const claimed = await ctx.db
+/** `sql.placeholder(name)` where drizzle's types want a column's value (drizzle encodes it as that column's value). */
+const value = (name: string) => sql.placeholder(name) as never;
+
+// The run's two writes of every execution, rendered once per client (statementOnce): drizzle built and rendered
+// each per run, and mapped the claimed row with its per-column checks (the consumer's profile, docs/benchmarks.md).
+const claim = statementOnce<"id" | "orgId" | "startedAt">((db) =>
+  db
     .update(runs)
-    .set({ status: "running", startedAt: ctx.now() })
-    .where(and(eq(runs.id, ref.runId), eq(runs.orgId, ref.orgId), eq(runs.status, "queued")))
-    .returning()
-    .get();
-  return claimed ?? null;
+    .set({ status: "running", startedAt: value("startedAt") })
+    .where(and(eq(runs.id, sql.placeholder("id")), eq(runs.orgId, sql.placeholder("orgId")), eq(runs.status, "queued")))
+    .returning({
+      ...getTableColumns(runs),
+      // 0 active, 1 archived, NULL when the workflow row is gone.
+      workflowArchived: sql<number | null>`(SELECT ${workflows.archivedAt} IS NOT NULL FROM ${workflows} WHERE ${workflows.id} = ${runs.workflowId})`,
+    }),
+);
+const claimedRow = rowDecoder({ run: runs });
+
+/** A claimed run, and whether its workflow may still run it. */
+export interface Claimed {
+  run: RunRow;
+  /** False when the workflow was archived (or is gone) since the dispatch: the run must not execute. */
+  workflowActive: boolean;
+}
+
+/**
+ * queued → running, once: a second delivery of the same message finds the run no longer queued. The same
+ * statement answers whether the run's workflow is still active, so the consumer needs no second round trip.
+ */
+export async function claimRun(ctx: LifecycleContext, ref: { runId: string; orgId: string }): Promise<Claimed | null> {
+  const [row] = await claim(ctx.db, { id: ref.runId, orgId: ref.orgId, startedAt: ctx.now() }).raw();
+  if (!row) return null;
+  return { run: claimedRow(row).run, workflowActive: row[row.length - 1] === 0 };
 }
 
 /** running → queued: gives a claim back when execution never began, for the queue's next delivery. */
@@ -107,6 +131,30 @@ export interface RunOutcome {
   evidence?: RunEvidence;
 }
 
+/** finishRun's status change: every value a placeholder, each encoded as its column encodes it. */
+const finish = statementOnce<
+  "id" | "status" | "classification" | "evaluatorOutput" | "costUsd" | "inputTokens" | "outputTokens" | "error" | "mcpProtocolVersion" | "mcpProtocolEra" | "skillDigest" | "finishedAt" | "nowMs"
+>((db) =>
+  db
+    .update(runs)
+    .set({
+      status: value("status"),
+      classification: value("classification"),
+      evaluatorOutput: value("evaluatorOutput"),
+      costUsd: value("costUsd"),
+      inputTokens: value("inputTokens"),
+      outputTokens: value("outputTokens"),
+      error: value("error"),
+      mcpProtocolVersion: value("mcpProtocolVersion"),
+      mcpProtocolEra: value("mcpProtocolEra"),
+      skillDigest: value("skillDigest"),
+      activeFingerprint: null,
+      finishedAt: value("finishedAt"),
+      durationMs: sql`${sql.placeholder("nowMs")} - ${runs.startedAt}`,
+    })
+    .where(and(eq(runs.id, sql.placeholder("id")), eq(runs.status, "running"))),
+);
+
 /** Tool-call rows per INSERT: 10 values each, under D1's 100 bound parameters with the guard's 4. */
 const TOOL_CALL_ROWS_PER_INSERT = 8;
 
@@ -128,25 +176,22 @@ export async function finishRun(ctx: LifecycleContext, runId: string, outcome: R
   const won = "EXISTS (SELECT 1 FROM runs WHERE id = ? AND status = ? AND classification = ? AND finished_at = ?)";
   const wonParams = [runId, outcome.status, outcome.classification, now.getTime()];
 
-  const update = ctx.db
-    .update(runs)
-    .set({
-      status: outcome.status,
-      classification: outcome.classification,
-      evaluatorOutput: outcome.evaluatorOutput ?? null,
-      costUsd: outcome.cost?.usd ?? null,
-      inputTokens: outcome.cost?.inputTokens ?? null,
-      outputTokens: outcome.cost?.outputTokens ?? null,
-      error: outcome.error ?? null,
-      mcpProtocolVersion: ev?.mcp?.protocolVersion ?? null,
-      mcpProtocolEra: ev?.mcp?.era ?? null,
-      skillDigest: ev?.skillDigest ?? null,
-      activeFingerprint: null,
-      finishedAt: now,
-      durationMs: sql`${now.getTime()} - ${runs.startedAt}`,
-    })
-    .where(and(eq(runs.id, runId), eq(runs.status, "running")));
-  const statements: D1PreparedStatement[] = [d1Statement(ctx.db, update)];
+  const update = finish(ctx.db, {
+    id: runId,
+    status: outcome.status,
+    classification: outcome.classification,
+    evaluatorOutput: outcome.evaluatorOutput ?? null,
+    costUsd: outcome.cost?.usd ?? null,
+    inputTokens: outcome.cost?.inputTokens ?? null,
+    outputTokens: outcome.cost?.outputTokens ?? null,
+    error: outcome.error ?? null,
+    mcpProtocolVersion: ev?.mcp?.protocolVersion ?? null,
+    mcpProtocolEra: ev?.mcp?.era ?? null,
+    skillDigest: ev?.skillDigest ?? null,
+    finishedAt: now,
+    nowMs: now.getTime(),
+  });
+  const statements: D1PreparedStatement[] = [update];
   if (spans) {
     statements.push(
       d1
