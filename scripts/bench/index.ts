@@ -26,10 +26,11 @@ import { measure, measureInterleaved, settle, type Target, type Window, warm } f
 import { parseOptions } from "./options";
 import { d1Usage, planOf, type ProbeResult } from "./plan";
 import { profileScenario, type ProfileSummary } from "./profile";
-import { bundleTable, judge, median, medianInterval, overallVerdict, pairedMedian, rateRatio, type ScenarioResult, summarize, table, turnMedian, turnValues } from "./report";
+import { bundleTable, median, pairedMedian, rateRatio, type ScenarioResult, summarize, table, turnMedian, turnValues } from "./report";
 import { HELLO, SCENARIO_NAMES, type Scenario, scenarios } from "./scenarios";
 import { seed, type Seeded } from "./seed";
 import { type BenchServer, startServer } from "./server";
+import { judge, medianInterval, overallVerdict } from "./verdict";
 
 const opts = parseOptions(process.argv.slice(2));
 {

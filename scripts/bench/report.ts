@@ -2,7 +2,8 @@
 import type { BundleReport } from "./bundle";
 import type { Window } from "./measure";
 import type { D1Usage, Plan } from "./plan";
-import type { Goal, Scenario } from "./scenarios";
+import type { Scenario } from "./scenarios";
+import type { Interval, Judged, Verdict } from "./verdict";
 
 export function median(values: number[]): number {
   const xs = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
@@ -10,69 +11,6 @@ export function median(values: number[]): number {
   const mid = Math.floor(xs.length / 2);
   return xs.length % 2 ? xs[mid]! : (xs[mid - 1]! + xs[mid]!) / 2;
 }
-
-/** A range that holds the true median with at least `confidence` (distribution-free: see {@link medianInterval}). */
-export interface Interval {
-  low: number;
-  high: number;
-  confidence: number;
-}
-
-/** P(X ≤ k) for X ~ Binomial(n, 1/2). */
-function binomialHalfCdf(n: number, k: number): number {
-  let term = 0.5 ** n;
-  let sum = term;
-  for (let i = 1; i <= k; i++) {
-    term = (term * (n - i + 1)) / i;
-    sum += term;
-  }
-  return sum;
-}
-
-/**
- * The interval of the median of `values` at `confidence` without assuming their distribution: the k-th smallest
- * and the k-th largest value, k as large as it can be while the chance that the true median lies beyond either is
- * at most (1 − confidence) / 2 each (the count of values below the median is Binomial(n, 1/2)). Null with too few
- * values for any such interval (fewer than 5 at 90 %). `confidence` in the result is the interval's own, at least
- * the one asked for: with 15 turns the 4th to the 12th value, 96 %; with 30, the 11th to the 20th, 90 %.
- */
-export function medianInterval(values: number[], confidence = 0.9): Interval | null {
-  const xs = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-  const tail = (1 - confidence) / 2;
-  let k = 0;
-  while (k < xs.length && binomialHalfCdf(xs.length, k) <= tail) k++;
-  if (k === 0) return null;
-  return { low: xs[k - 1]!, high: xs[xs.length - k]!, confidence: 1 - 2 * binomialHalfCdf(xs.length, k - 1) };
-}
-
-/** What a run can say of a goal: its interval on the right side of the bound, on the wrong side, or holding it. */
-export type Verdict = "met" | "not met" | "at the line";
-
-export interface Judged {
-  goal: Goal;
-  /** The measured median the goal is about. */
-  value: number;
-  interval: Interval | null;
-  verdict: Verdict;
-}
-
-/**
- * A goal judged by its median and that median's interval: met when the whole interval is on the right side of the
- * bound, not met when it is all on the wrong side, at the line when it holds the bound. Without an interval (too
- * few turns) the median alone decides.
- */
-export function judge(goal: Goal, value: number, interval: Interval | null): Judged {
-  const good = (x: number) => ("atLeast" in goal ? x >= goal.atLeast : x <= goal.atMost);
-  const [best, worst] = interval ? ("atLeast" in goal ? [interval.high, interval.low] : [interval.low, interval.high]) : [value, value];
-  const verdict: Verdict = good(worst) ? "met" : good(best) ? "at the line" : "not met";
-  return { goal, value, interval, verdict };
-}
-
-const VERDICT_ORDER: Verdict[] = ["met", "at the line", "not met"];
-
-/** A scenario's verdict: its worst goal's. */
-export const overallVerdict = (judged: Judged[]): Verdict =>
-  judged.reduce<Verdict>((v, j) => (VERDICT_ORDER.indexOf(j.verdict) > VERDICT_ORDER.indexOf(v) ? j.verdict : v), "met");
 
 export interface Summary {
   reqPerSec: number;

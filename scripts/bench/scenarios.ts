@@ -3,6 +3,7 @@
 // endpoint made D1 calls or queue sends, the bare Worker replays them as its reference.
 import { recentEventsBody } from "./insights";
 import { API, type Seeded } from "./seed";
+import type { Goal } from "./verdict";
 
 export interface Scenario {
   name: string;
@@ -41,7 +42,7 @@ export interface Scenario {
   /** The issue's target, for the reader of the table. */
   target?: string;
   /**
-   * The parts of `target` the harness can judge from its turns (report.ts, `judge`): each is met when its whole
+   * The parts of `target` the harness can judge from its turns (verdict.ts, `judge`): each is met when its whole
    * 90 % interval is on the right side of the bound, not met when the whole interval is on the wrong side, and at
    * the line when the interval holds the bound (this run cannot tell).
    */
@@ -49,15 +50,6 @@ export interface Scenario {
   /** The path is only known from the seeded data: asked of the API (GET with the scenario's key) before probing. */
   resolvePath?: (getJson: (path: string) => Promise<unknown>) => Promise<string>;
 }
-
-/**
- * One judged part of a target: the endpoint's req/s as a share of its bare reference's or of hello-world's (at
- * least `atLeast`), its CPU per request over the bare reference's (at most `atMost` ms), or its own CPU per
- * request (at most `atMost` ms).
- */
-export type Goal =
-  | { kind: "× bare" | "× hello"; atLeast: number }
-  | { kind: "CPU − bare ms" | "CPU ms"; atMost: number };
 
 const POINT_READ: Goal[] = [{ kind: "× bare", atLeast: 0.9 }, { kind: "CPU − bare ms", atMost: 0.3 }];
 const LIST: Goal[] = [{ kind: "× bare", atLeast: 0.9 }];
