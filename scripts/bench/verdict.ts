@@ -72,4 +72,3 @@ const VERDICT_ORDER: Verdict[] = ["met", "at the line", "not met"];
 /** A scenario's verdict: its worst goal's. */
 export const overallVerdict = (judged: Judged[]): Verdict =>
   judged.reduce<Verdict>((v, j) => (VERDICT_ORDER.indexOf(j.verdict) > VERDICT_ORDER.indexOf(v) ? j.verdict : v), "met");
-

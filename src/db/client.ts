@@ -218,11 +218,8 @@ export function rowWriter<T extends Table>(
 ): (db: Database, row: T["$inferSelect"]) => D1PreparedStatement {
   const keys = Object.keys(getTableColumns(table)) as Array<keyof T["$inferSelect"] & string>;
   const values = Object.fromEntries(keys.map((key) => [key, drizzleSql.placeholder(key)])) as Record<keyof T["$inferSelect"] & string, Placeholder>;
-  const prepared = preparedPerClient((db) => renderedOnce(db, insert(db, values)));
-  return (db, row) => {
-    const { stmt, slots } = prepared(db);
-    return stmt.bind(...bindSlots(slots, row as Record<string, unknown>));
-  };
+  const statement = statementOnce<keyof T["$inferSelect"] & string>((db) => insert(db, values));
+  return (db, row) => statement(db, row as Record<keyof T["$inferSelect"] & string, unknown>);
 }
 
 /** A drizzle query as a D1 statement (rendered now, with the values drizzle binds), to run in a D1 `batch`. */
