@@ -7,12 +7,28 @@
  * ({@link jsonTextOf}), instead of serializing the object again.
  */
 
-const PIECES = Symbol("json pieces");
+/**
+ * What an answer built from JSON text holds: the text in pieces, what it parsed to (on the first read of a key), and
+ * whether a key was assigned since (the text then says something else than the object and is not used any more).
+ */
+interface TextState {
+  readonly pieces: readonly string[];
+  parsed?: Record<string, unknown>;
+  stale: boolean;
+}
+
+const STATE = Symbol("json text");
+
+type Holder = { [STATE]: TextState };
 
 function piecesOf(value: unknown): readonly string[] | undefined {
   if (typeof value !== "object" || value === null) return undefined;
-  const pieces = (value as { [PIECES]?: unknown })[PIECES];
-  return Array.isArray(pieces) ? (pieces as string[]) : undefined;
+  const state = (value as Partial<Holder>)[STATE];
+  return state && !state.stale ? state.pieces : undefined;
+}
+
+function parsedOf(state: TextState): Record<string, unknown> {
+  return (state.parsed ??= JSON.parse(state.pieces.join("")) as Record<string, unknown>);
 }
 
 /** The JSON text of an answer built by {@link preSerializedList} or {@link answerOfText}, or undefined for any other value. */
@@ -83,26 +99,42 @@ export function answerOfText<T extends object>(keys: ReadonlyArray<keyof T & str
 }
 
 /**
+ * The accessor of `key` on every answer built from text: one per key name, shared, reading the state of the object
+ * it is read on. An accessor defined with closures of its own on each answer gives each a hidden class (a map) of its
+ * own: V8 keeps maps in the old generation until a full collection, so every answer's text (the page's items,
+ * through the closures) survived the young collections too and was promoted, a quarter of a list's allocation
+ * (docs/benchmarks.md, "What a list kept alive"). Shared accessors give every answer of one shape the same map.
+ */
+const accessors = new Map<string, PropertyDescriptor>();
+
+function accessorOf(key: string): PropertyDescriptor {
+  let descriptor = accessors.get(key);
+  if (!descriptor) {
+    descriptor = {
+      enumerable: true,
+      configurable: true,
+      get(this: Holder) {
+        return parsedOf(this[STATE])[key];
+      },
+      set(this: Holder, v: unknown) {
+        const state = this[STATE];
+        state.parsed = { ...parsedOf(state), [key]: v };
+        state.stale = true;
+      },
+    };
+    accessors.set(key, descriptor);
+  }
+  return descriptor;
+}
+
+/**
  * Defines `keys` on `out` as enumerable properties read from the JSON text `pieces` (parsed once, on the first
  * read of any of them) and gives `out` the pieces as its JSON. A key assigned a new value makes the text say
  * something else than the object: it is not used any more.
  */
 function readFromText(out: Record<string | symbol, unknown>, keys: readonly string[], pieces: readonly string[]): void {
-  let parsed: Record<string, unknown> | undefined;
-  let stale = false;
-  const values = () => (parsed ??= JSON.parse(pieces.join("")) as Record<string, unknown>);
-  for (const key of keys) {
-    Object.defineProperty(out, key, {
-      enumerable: true,
-      configurable: true,
-      get: () => values()[key],
-      set: (v: unknown) => {
-        parsed = { ...values(), [key]: v };
-        stale = true;
-      },
-    });
-  }
-  Object.defineProperty(out, PIECES, { get: () => (stale ? undefined : pieces), enumerable: false });
+  for (const key of keys) Object.defineProperty(out, key, accessorOf(key));
+  Object.defineProperty(out, STATE, { value: { pieces, stale: false } satisfies TextState });
 }
 
 /**
