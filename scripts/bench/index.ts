@@ -22,11 +22,12 @@ import { buildBundle } from "./bundle";
 import { type ConsumerResult, measureConsumer } from "./consumer";
 import { machineLoad } from "./cpu";
 import { seedEvents } from "./insights";
-import { measure, measureInterleaved, settle, type Target, type Window, warm } from "./measure";
+import { countCollections, measure, measureInterleaved, settle, type Target, type Window, warm } from "./measure";
 import { parseOptions } from "./options";
 import { d1Usage, planOf, type ProbeResult } from "./plan";
 import { profileScenario, type ProfileSummary } from "./profile";
-import { bundleTable, median, pairedMedian, rateRatio, type ScenarioResult, summarize, table, turnMedian, turnValues } from "./report";
+import { GcTrace } from "./gc";
+import { bundleTable, collectionsTable, median, pairedMedian, rateRatio, type ScenarioResult, summarize, table, turnMedian, turnValues } from "./report";
 import { HELLO, SCENARIO_NAMES, type Scenario, scenarios } from "./scenarios";
 import { seed, type Seeded } from "./seed";
 import { type BenchServer, startServer } from "./server";
@@ -272,7 +273,9 @@ async function main() {
         problems.push(`consumer: ${(err as Error).stack ?? err}`);
       }
     }
-    server = await startServer({ bundleDir, stateDir, secrets, inspector: opts.profileDir !== null });
+    const gcTrace = opts.gc ? new GcTrace() : undefined;
+    server = await startServer({ bundleDir, stateDir, secrets, inspector: opts.profileDir !== null, ...(gcTrace ? { gcTrace } : {}) });
+    if (gcTrace) countCollections(gcTrace);
     cleanup.server = server;
     if (existsSync(path.join(ROOT, ".dev.vars"))) {
       log("bench: (wrangler's note about .dev.vars above is about its defaults: the bench replaces those secrets with generated ones)");
@@ -437,6 +440,7 @@ async function main() {
         `a goal is met when its whole interval meets it, at the line when the interval holds the bound); ${seeded.runs} runs seeded${insightEvents ? `, ${insightEvents} insight events` : ""}.`,
       "",
       table(results),
+      ...(opts.gc ? ["", collectionsTable(results) ?? "Collections (--gc): none traced."] : []),
       "",
       bundleTable(bundle),
       ...(consumer ? ["", consumerTable(consumer)] : []),

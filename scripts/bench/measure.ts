@@ -4,6 +4,7 @@
 // turns (measureInterleaved), so that the ratio of the two compares the same stretch of the machine's time.
 import autocannon, { type AutocannonOptions, type AutocannonResult } from "autocannon";
 import { cpuMs, selfCpuMs } from "./cpu";
+import { addCollections, NO_COLLECTIONS, type Collections, type GcTrace } from "./gc";
 
 export interface Target {
   url: URL;
@@ -29,9 +30,18 @@ export interface Window {
   /** Responses with another status than expected, connection errors and timeouts. */
   errors: number;
   statuses: Record<string, number>;
+  /** With --gc: V8's collections in the window (gc.ts). */
+  collections?: Collections;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let gcTrace: GcTrace | null = null;
+
+/** With --gc: every slice from now on counts the collections traced while it ran (and until workerd went idle). */
+export function countCollections(trace: GcTrace): void {
+  gcTrace = trace;
+}
 
 /** Waits (up to `maxMs`) until workerd uses under 5 % of a core, so work after the responses is counted. */
 export async function settle(pids: number[], maxMs = 15_000): Promise<void> {
@@ -92,6 +102,7 @@ interface Slice {
   loadGeneratorCpuMs: number;
   errors: number;
   statuses: Record<string, number>;
+  collections?: Collections;
 }
 
 /** `settled`: workerd was just found idle (the previous slice waited for it), so there is no need to wait again. */
@@ -103,6 +114,7 @@ async function measureSlice(target: Target, seconds: number, connections: number
     latencies.push(ms);
     if (status !== target.expectStatus) unexpected++;
   };
+  const gc0 = gcTrace?.mark();
   const cpu0 = cpuMs(pids);
   const self0 = selfCpuMs();
   const result = await run(autocannonOptions(target, seconds, connections), onResponse);
@@ -116,6 +128,7 @@ async function measureSlice(target: Target, seconds: number, connections: number
     loadGeneratorCpuMs: self1 - self0,
     errors: unexpected + result.errors + result.timeouts,
     statuses: Object.fromEntries(Object.entries(result.statusCodeStats).map(([s, v]) => [s, v.count])),
+    ...(gcTrace && gc0 !== undefined ? { collections: gcTrace.since(gc0) } : {}),
   };
 }
 
@@ -138,6 +151,7 @@ function windowOf(slices: Slice[]): Window {
     loadGeneratorCpuMs: slices.reduce((n, s) => n + s.loadGeneratorCpuMs, 0),
     errors: slices.reduce((n, s) => n + s.errors, 0),
     statuses,
+    ...(slices.some((s) => s.collections) ? { collections: slices.reduce((c, s) => addCollections(c, s.collections ?? NO_COLLECTIONS), NO_COLLECTIONS) } : {}),
   };
 }
 

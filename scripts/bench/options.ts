@@ -34,6 +34,8 @@ export interface BenchOptions {
    * e.g. `keep_names = false`); the bindings still come from the project's wrangler.toml.
    */
   bundleConfig: string | null;
+  /** Trace V8's collections (workerd --trace-gc-nvp) and report them per endpoint and reference (gc.ts). */
+  gc: boolean;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -58,6 +60,9 @@ export const USAGE = `Usage: npm run bench -- [options]
   --keep-state         keep the temporary D1 state directory and print where it is
   --bundle-config <f>  build the bundle from this wrangler configuration instead of wrangler.toml (a build
                        variant, e.g. keep_names = false; bindings still come from wrangler.toml)
+  --gc                 trace V8's garbage collections (workerd --trace-gc-nvp) and report, per endpoint and
+                       reference, the bytes promoted to the old generation, the collections' pauses and the
+                       full collections, per request (the endpoint's isolate and the local D1's together)
   --quick              a short smoke run (the defaults marked --quick above)
   --help`;
 
@@ -84,7 +89,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     console.log(USAGE);
     process.exit(0);
   }
-  const known = ["duration", "warmup", "connections", "rounds", "slices", "only", "out", "quick", "runs", "consumer-runs", "events", "profile", "profile-seconds", "profile-bare", "keep-state", "bundle-config"];
+  const known = ["duration", "warmup", "connections", "rounds", "slices", "only", "out", "quick", "runs", "consumer-runs", "events", "profile", "profile-seconds", "profile-bare", "keep-state", "bundle-config", "gc"];
   for (const key of values.keys()) if (!known.includes(key)) fail(`unknown option --${key}`);
 
   const quick = values.get("quick") === true;
@@ -119,5 +124,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     profileBare: values.get("profile-bare") === true,
     keepState: values.get("keep-state") === true,
     bundleConfig: text("bundle-config") ? path.resolve(process.cwd(), text("bundle-config")!) : null,
+    gc: values.get("gc") === true,
   };
 }

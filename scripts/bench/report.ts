@@ -1,5 +1,6 @@
 // Medians over rounds, ratios, and the markdown table of `npm run bench`.
 import type { BundleReport } from "./bundle";
+import { addCollections, NO_COLLECTIONS } from "./gc";
 import type { Window } from "./measure";
 import type { D1Usage, Plan } from "./plan";
 import type { Scenario } from "./scenarios";
@@ -133,6 +134,36 @@ export function table(results: ScenarioResult[]): string {
     }
   }
   return `${header}\n${rows.join("\n")}`;
+}
+
+/**
+ * With --gc: V8's collections per request over every window of an endpoint and of its reference (gc.ts): bytes
+ * allocated and promoted to the old generation, the collections' pauses, young and full collections per 1,000
+ * requests. Each side counts its Worker's isolate and the local D1's (the same D1 work on both sides).
+ */
+export function collectionsTable(results: ScenarioResult[]): string | null {
+  const rows: string[] = [];
+  const row = (label: string, windows: Window[]) => {
+    const c = windows.reduce((sum, w) => addCollections(sum, w.collections ?? NO_COLLECTIONS), NO_COLLECTIONS);
+    const n = windows.reduce((sum, w) => sum + w.requests, 0);
+    if (!n || !windows.some((w) => w.collections)) return;
+    rows.push(
+      `| ${label} | ${fmt(c.allocatedBytes / n / 1024, 1)} | ${fmt(c.promotedBytes / n / 1024, 2)} | ${fmt(c.pauseMs / n, 3)} | ` +
+        `${fmt((c.young / n) * 1000, 1)} | ${fmt((c.full / n) * 1000, 2)} |`,
+    );
+  };
+  for (const r of results) {
+    row(r.label, r.windows);
+    if (r.bare) row(`↳ ${r.bare.kind === "static" ? "same answer from a buffer" : "bare: same D1 calls"}`, r.bare.windows);
+  }
+  if (!rows.length) return null;
+  return [
+    "Collections (--gc; each side with the local D1's isolate), per request:",
+    "",
+    "| request | allocated KiB | promoted KiB | GC pause ms | young per 1,000 | full per 1,000 |",
+    "|---|--:|--:|--:|--:|--:|",
+    ...rows,
+  ].join("\n");
 }
 
 export function bundleTable(bundle: BundleReport, top = 12): string {

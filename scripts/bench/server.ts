@@ -21,6 +21,7 @@ import { convertV4MiniflareOptions, Log, LogLevel, Miniflare, type V4WorkerOptio
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { ROOT } from "../lib/project";
 import { findWorkerdPids } from "./cpu";
+import type { GcTrace } from "./gc";
 
 export const WORKERS = ["armature", "armature-probe", "hello-world", "bare", "static"] as const;
 export type ServedWorker = (typeof WORKERS)[number];
@@ -54,6 +55,8 @@ export async function startServer(opts: {
   stateDir: string;
   secrets: { API_KEY_PEPPERS: string; SECRETS_ENCRYPTION_KEY: string };
   inspector: boolean;
+  /** With --gc: workerd traces V8's collections (--trace-gc-nvp) and each line goes to this trace (gc.ts). */
+  gcTrace?: GcTrace;
   /**
    * The consumer scenario's own instance: only the armature Worker, with its queue consumers from wrangler.toml
    * (runs are executed, as in production) and ARMATURE_ALLOW_PRIVATE_SOURCES=true (the MCP server is on
@@ -137,6 +140,12 @@ export async function startServer(opts: {
 
   const logs = new Map<string, number>();
   const inspectorPort = opts.inspector ? await freePort() : null;
+  if (opts.gcTrace) {
+    // Miniflare passes this variable's flags to workerd's V8 (read when it builds workerd's configuration).
+    const flags = (process.env.MINIFLARE_WORKERD_V8_FLAGS ?? "").split(" ").filter(Boolean);
+    if (!flags.includes("--trace-gc-nvp")) process.env.MINIFLARE_WORKERD_V8_FLAGS = [...flags, "--trace-gc-nvp"].join(" ");
+  }
+  const gcTrace = opts.gcTrace;
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       resourcePersistencePath: opts.stateDir,
@@ -145,6 +154,7 @@ export async function startServer(opts: {
       log: new Log(LogLevel.WARN),
       ...(inspectorPort ? { inspectorPort } : {}),
       handleStructuredLogs: ({ level, message }) => {
+        if (gcTrace?.line(message)) return;
         if (level !== "warn" && level !== "error") return;
         // One entry per distinct message (without its timestamps and ids), with a count.
         const key = `${level}: ${message.replace(/"(time|requestId)":"[^"]*",?/g, "").slice(0, 300)}`;
