@@ -20,8 +20,11 @@ export interface Collections {
 
 export const NO_COLLECTIONS: Collections = { young: 0, full: 0, pauseMs: 0, allocatedBytes: 0, promotedBytes: 0 };
 
-/** V8's names of its young-generation collectors in `--trace-gc-nvp` (`"gc":"s"`: scavenge; `"mmc"`: minor mark-sweep). */
-const YOUNG = new Set(["s", "mmc", "ms"]);
+/**
+ * V8's names of its young-generation collectors in `--trace-gc-nvp`: `"s"`, the scavenger (workerd's, the only one
+ * seen here), and `"mmc"`, the minor mark-compactor of V8 builds that use it. Every other one is a full collection.
+ */
+const YOUNG = new Set(["s", "mmc"]);
 
 // `[pid:isolate:context]   1234 ms: GC: {"pause":…,"gc":"s",…}` (the isolate's clock, not ours: ours is when it arrived).
 const LINE = /\[\d+:0x[0-9a-f]+:\d+\]\s+[\d.]+ ms: GC: (\{.*\})\s*$/;
