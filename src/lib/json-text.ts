@@ -100,10 +100,10 @@ export function answerOfText<T extends object>(keys: ReadonlyArray<keyof T & str
 
 /**
  * The accessor of `key` on every answer built from text: one per key name, shared, reading the state of the object
- * it is read on. An accessor defined with closures of its own on each answer gives each a hidden class (a map) of its
- * own: V8 keeps maps in the old generation until a full collection, so every answer's text (the page's items,
- * through the closures) survived the young collections too and was promoted, a quarter of a list's allocation
- * (docs/benchmarks.md, "What a list kept alive"). Shared accessors give every answer of one shape the same map.
+ * it is read on. With an accessor of its own closures on each answer, every answer's text (the page's items, through
+ * the closures) survived the young collections and was promoted until a full collection, a quarter of a list's
+ * allocation (docs/benchmarks.md, "What a list kept alive": most likely through the hidden class each answer then
+ * needs, maps living in the old generation). Shared accessors give every answer of one shape the same hidden class.
  */
 const accessors = new Map<string, PropertyDescriptor>();
 
