@@ -18,7 +18,7 @@ export interface Collections {
   promotedBytes: number;
 }
 
-export const NO_COLLECTIONS: Collections = { young: 0, full: 0, pauseMs: 0, allocatedBytes: 0, promotedBytes: 0 };
+const NO_COLLECTIONS: Collections = { young: 0, full: 0, pauseMs: 0, allocatedBytes: 0, promotedBytes: 0 };
 
 /**
  * V8's names of its young-generation collectors in `--trace-gc-nvp`: `"s"`, the scavenger (workerd's, the only one
@@ -50,7 +50,7 @@ export function parseGcLine(line: string): Collections | null {
   };
 }
 
-export function addCollections(a: Collections, b: Collections): Collections {
+function addCollections(a: Collections, b: Collections): Collections {
   return {
     young: a.young + b.young,
     full: a.full + b.full,
@@ -58,6 +58,13 @@ export function addCollections(a: Collections, b: Collections): Collections {
     allocatedBytes: a.allocatedBytes + b.allocatedBytes,
     promotedBytes: a.promotedBytes + b.promotedBytes,
   };
+}
+
+/** The sum of the counted ones, or undefined when none was counted (a run without --gc). */
+export function sumCollections(counted: ReadonlyArray<Collections | undefined>): Collections | undefined {
+  let sum: Collections | undefined;
+  for (const c of counted) if (c) sum = addCollections(sum ?? NO_COLLECTIONS, c);
+  return sum;
 }
 
 /** The collections seen so far, in order of arrival; `mark()` and `since()` delimit a window. */
@@ -76,6 +83,6 @@ export class GcTrace {
   }
 
   since(mark: number): Collections {
-    return this.seen.slice(mark).reduce(addCollections, NO_COLLECTIONS);
+    return sumCollections(this.seen.slice(mark)) ?? NO_COLLECTIONS;
   }
 }

@@ -4,7 +4,7 @@
 // turns (measureInterleaved), so that the ratio of the two compares the same stretch of the machine's time.
 import autocannon, { type AutocannonOptions, type AutocannonResult } from "autocannon";
 import { cpuMs, selfCpuMs } from "./cpu";
-import { addCollections, NO_COLLECTIONS, type Collections, type GcTrace } from "./gc";
+import { type Collections, type GcTrace, sumCollections } from "./gc";
 
 export interface Target {
   url: URL;
@@ -134,6 +134,7 @@ async function measureSlice(target: Target, seconds: number, connections: number
 
 /** The slices of one target in one round as one window: requests, seconds and CPU summed, percentiles over every response. */
 function windowOf(slices: Slice[]): Window {
+  const collections = sumCollections(slices.map((s) => s.collections));
   const sorted = Float64Array.from(slices.flatMap((s) => s.latencies)).sort();
   const requests = sorted.length;
   const seconds = slices.reduce((n, s) => n + s.seconds, 0);
@@ -151,7 +152,7 @@ function windowOf(slices: Slice[]): Window {
     loadGeneratorCpuMs: slices.reduce((n, s) => n + s.loadGeneratorCpuMs, 0),
     errors: slices.reduce((n, s) => n + s.errors, 0),
     statuses,
-    ...(slices.some((s) => s.collections) ? { collections: slices.reduce((c, s) => addCollections(c, s.collections ?? NO_COLLECTIONS), NO_COLLECTIONS) } : {}),
+    ...(collections ? { collections } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 // Medians over rounds, ratios, and the markdown table of `npm run bench`.
 import type { BundleReport } from "./bundle";
-import { addCollections, NO_COLLECTIONS } from "./gc";
+import { sumCollections } from "./gc";
 import type { Window } from "./measure";
 import type { D1Usage, Plan } from "./plan";
 import type { Scenario } from "./scenarios";
@@ -144,9 +144,9 @@ export function table(results: ScenarioResult[]): string {
 export function collectionsTable(results: ScenarioResult[]): string | null {
   const rows: string[] = [];
   const row = (label: string, windows: Window[]) => {
-    const c = windows.reduce((sum, w) => addCollections(sum, w.collections ?? NO_COLLECTIONS), NO_COLLECTIONS);
+    const c = sumCollections(windows.map((w) => w.collections));
     const n = windows.reduce((sum, w) => sum + w.requests, 0);
-    if (!n || !windows.some((w) => w.collections)) return;
+    if (!n || !c) return;
     rows.push(
       `| ${label} | ${fmt(c.allocatedBytes / n / 1024, 1)} | ${fmt(c.promotedBytes / n / 1024, 2)} | ${fmt(c.pauseMs / n, 3)} | ` +
         `${fmt((c.young / n) * 1000, 1)} | ${fmt((c.full / n) * 1000, 2)} |`,

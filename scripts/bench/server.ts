@@ -145,7 +145,6 @@ export async function startServer(opts: {
     const flags = (process.env.MINIFLARE_WORKERD_V8_FLAGS ?? "").split(" ").filter(Boolean);
     if (!flags.includes("--trace-gc-nvp")) process.env.MINIFLARE_WORKERD_V8_FLAGS = [...flags, "--trace-gc-nvp"].join(" ");
   }
-  const gcTrace = opts.gcTrace;
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       resourcePersistencePath: opts.stateDir,
@@ -154,7 +153,7 @@ export async function startServer(opts: {
       log: new Log(LogLevel.WARN),
       ...(inspectorPort ? { inspectorPort } : {}),
       handleStructuredLogs: ({ level, message }) => {
-        if (gcTrace?.line(message)) return;
+        if (opts.gcTrace?.line(message)) return;
         if (level !== "warn" && level !== "error") return;
         // One entry per distinct message (without its timestamps and ids), with a count.
         const key = `${level}: ${message.replace(/"(time|requestId)":"[^"]*",?/g, "").slice(0, 300)}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { GcTrace, parseGcLine } from "../../scripts/bench/gc";
+import { GcTrace, parseGcLine, sumCollections } from "../../scripts/bench/gc";
 
 // Lines as workerd prints them with --trace-gc-nvp (shortened: V8 prints some 80 fields per collection).
 const scavenge = (pause: number, allocated: number, promoted: number) =>
@@ -26,5 +26,8 @@ describe("npm run bench --gc: V8's collections from workerd's trace", () => {
     trace.line(scavenge(2, 200, 20));
     trace.line(markCompact(30, 50));
     expect(trace.since(mark)).toEqual({ young: 1, full: 1, pauseMs: 32, allocatedBytes: 250, promotedBytes: 20 });
+    // Slices of a run without --gc have none: their window reports none, not zeros.
+    expect(sumCollections([undefined, undefined])).toBeUndefined();
+    expect(sumCollections([undefined, trace.since(mark)])).toEqual(trace.since(mark));
   });
 });
