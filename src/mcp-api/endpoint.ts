@@ -6,22 +6,21 @@
  * request → (app: request id, context, 256 KiB body limit) → Origin (403) → API key (401 with
  * `WWW-Authenticate: Bearer`) → rate limits (a tool call counts in the class of its operation's REST request)
  * → a fresh McpServer for this caller → the SDK answers → usage recorded after the answer.
+ *
+ * The SDK and the server built on it (./serve, ./origin) are imported on the first request that needs them, not
+ * when the Worker starts: an isolate serving only the REST API never builds their modules' objects (their
+ * schemas and tables), which keeps its heap, and so every full garbage collection's pause, smaller
+ * (docs/benchmarks.md, "The isolate's heap"). The first MCP request in an isolate pays for building them.
  */
-import { createMcpHandler } from "@modelcontextprotocol/server";
 import type { Context, Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { authenticate } from "../auth/middleware";
-import type { OperationContext } from "../context";
 import type { AppEnv } from "../env";
-import { errorResponse } from "../lib/error-handler";
 import { ApiError } from "../lib/errors";
-import { errorFields } from "../lib/logger";
 import { rateLimitBy, type RateLimitClass } from "../lib/rate-limit";
 import type { OperationName } from "../operations";
-import { originAllowed } from "./origin";
-import { createArmatureMcpServer, TOOL_NAMES } from "./server";
 import { toolNamed } from "./tools";
-import { usageRecorder, type RpcMessage } from "./usage";
+import type { RpcMessage } from "./usage";
 
 /** Where the MCP API is served. */
 export const MCP_PATH = "/api/armature/mcp";
@@ -58,6 +57,7 @@ function messagesOf(c: Context<AppEnv>): Promise<RpcMessage[]> {
 
 const checkOrigin = createMiddleware<AppEnv>(async (c, next) => {
   const origin = c.req.header("origin");
+  const { originAllowed } = await import("./origin");
   if (!originAllowed(origin, c.var.app.config.baseDomain)) {
     throw new ApiError(
       "forbidden",
@@ -81,17 +81,8 @@ const classify = (opts: McpApiOptions) => async (c: Context<AppEnv>) => {
 };
 
 async function serve(c: Context<AppEnv>): Promise<Response> {
-  const ctx: OperationContext = { ...c.var.app, principal: c.var.principal, requestId: c.var.requestId };
-  const msgs = await messagesOf(c);
-  const usage = usageRecorder(ctx, c.req.raw, msgs);
-  const handler = createMcpHandler(() => createArmatureMcpServer(ctx, usage), {
-    // No tool emits anything before its result (so answers are plain JSON): never hold a stream open.
-    keepAliveMs: 0,
-    onerror: (err) => ctx.log.warn("MCP request refused", { error: errorFields(err) }),
-  });
-  const res = await handler.fetch(c.req.raw);
-  if (res.status < 300) usage?.exchange(msgs, TOOL_NAMES);
-  return res;
+  const { serveMcp } = await import("./serve");
+  return serveMcp(c, await messagesOf(c));
 }
 
 /** Serves the MCP API on `app` at MCP_PATH (after the app's request id, context and body limit). */
