@@ -1,6 +1,7 @@
 // `npm run bench`: the Worker bundle against the runtime's own limits (issue 10, docs/benchmarks.md).
 //
-//   1. builds the bundle as `wrangler deploy` would (--dry-run --outdir) and sizes it
+//   1. builds the bundle as `wrangler deploy` would (--dry-run --outdir) and sizes it; measures its start-up
+//      (wrangler check startup) and the isolate's heap after it (startup.ts)
 //   2. serves it with Miniflare (one workerd process) next to a hello-world Worker and a bare Worker
 //   3. seeds a temporary D1: migrations, an organization with sources, workflows and N finished runs
 //   4. probes every endpoint once through a recording wrapper: its D1 round trips, rows read, statements
@@ -19,6 +20,7 @@ import path from "node:path";
 import { generateDevSecrets } from "../lib/dev-vars";
 import { ROOT } from "../lib/project";
 import { buildBundle } from "./bundle";
+import { measureStartup, startupTable, type StartupReport } from "./startup";
 import { type ConsumerResult, measureConsumer } from "./consumer";
 import { machineLoad } from "./cpu";
 import { seedEvents } from "./insights";
@@ -273,6 +275,15 @@ async function main() {
         problems.push(`consumer: ${(err as Error).stack ?? err}`);
       }
     }
+    let startup: StartupReport | null = null;
+    if (opts.only.length === 0 || opts.only.includes("startup")) {
+      try {
+        startup = await measureStartup({ bundleDir, workDir: work, config: opts.bundleConfig, secrets, runs: opts.quick ? 1 : 3, log });
+        log(`bench: start-up: not idle ${startup.busyMs.map((ms) => ms.toFixed(0)).join(", ")} ms; heap ${startup.heapUsedBytes ?? "?"} bytes`);
+      } catch (err) {
+        problems.push(`startup: ${(err as Error).stack ?? err}`);
+      }
+    }
     const gcTrace = opts.gc ? new GcTrace() : undefined;
     server = await startServer({ bundleDir, stateDir, secrets, inspector: opts.profileDir !== null, ...(gcTrace ? { gcTrace } : {}) });
     if (gcTrace) countCollections(gcTrace);
@@ -443,6 +454,7 @@ async function main() {
       ...(opts.gc ? ["", collectionsTable(results) ?? "Collections (--gc): none traced."] : []),
       "",
       bundleTable(bundle),
+      ...(startup ? ["", startupTable(startup)] : []),
       ...(consumer ? ["", consumerTable(consumer)] : []),
     ].join("\n");
     // Expected: the bench serves the bundle without its rate-limit bindings (each isolate says so once per class).
@@ -457,6 +469,7 @@ async function main() {
       options: { ...opts, out: path.relative(ROOT, opts.out) },
       seed: { runs: seeded.runs, sources: seeded.sourceIds.length, workflows: seeded.workflowIds.length, insightEvents, seconds: seeded.seconds },
       bundle,
+      startup,
       results,
       consumer,
       workerLogs: Object.fromEntries(server.logs),

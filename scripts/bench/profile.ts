@@ -20,7 +20,7 @@ interface ProfileNode {
   callFrame: CallFrame;
   children?: number[];
 }
-interface CpuProfile {
+export interface CpuProfile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
@@ -89,7 +89,7 @@ function decodeMappings(mappings: string): Segment[][] {
   return lines;
 }
 
-function sourceMapLookup(mapFile: string): (line: number, column: number) => string | null {
+export function sourceMapLookup(mapFile: string): (line: number, column: number) => string | null {
   let map: { sources: string[]; sourceRoot?: string; mappings: string };
   try {
     map = JSON.parse(readFileSync(mapFile, "utf8"));
@@ -132,7 +132,7 @@ function packageOf(source: string): string {
 // ---------------------------------------------------------------------------------------------------------
 // The inspector session.
 
-function cdp(url: string) {
+export function cdp(url: string) {
   const ws = new WebSocket(url);
   let next = 1;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -254,7 +254,7 @@ export function profileScenario(
   }, worker);
 }
 
-function summarizeProfile(profile: CpuProfile, requests: number, bundleUrl: string, lookup: (line: number, column: number) => string | null) {
+export function summarizeProfile(profile: CpuProfile, requests: number, bundleUrl: string, lookup: (line: number, column: number) => string | null) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
   profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));

@@ -59,8 +59,10 @@ export const HELLO = "hello-world";
 /** Every scenario's name, for `--only` (`overview` exists only with `--events`). */
 export const SCENARIO_NAMES = [
   HELLO, "openapi", "openapi-identity", "openapi-304", "org", "run", "runs", "runs-page50", "runs-cursor50", "workflow", "workflows", "mcp-server", "mcp-servers", "dispatch", "overview", "ingest",
-  // Not an HTTP scenario: runs executed per second by the queue consumer, in its own Miniflare (consumer.ts).
+  // Not HTTP scenarios: runs executed per second by the queue consumer, in its own Miniflare (consumer.ts); the
+  // bundle's start-up and the isolate's heap after it (startup.ts).
   "consumer",
+  "startup",
 ] as const;
 
 export function scenarios(seeded: Seeded, withOverview: boolean): Scenario[] {
