@@ -47,7 +47,7 @@ const LAZY_PACKAGES = ["@modelcontextprotocol/", "@ai-sdk/", "ai", "workers-ai-p
 const isLazyPackage = (spec: string) => LAZY_PACKAGES.some((p) => (p.endsWith("/") ? spec.startsWith(p) : spec === p || spec.startsWith(`${p}/`)));
 
 /** The specifiers a module imports statically and keeps at run time: not `import type`, not all-`type` braces, not `import()`. */
-export function staticValueImports(code: string): string[] {
+function staticValueImports(code: string): string[] {
   const specs: string[] = [];
   for (const m of code.matchAll(/\b(import|export)\s+(type\s+)?([^;"'`]*?)\s*\bfrom\s+["']([^"']+)["']/g)) {
     const [, , typeOnly, clause, spec] = m;

@@ -9,8 +9,8 @@
  *
  * The SDK and the server built on it (./serve, ./origin) are imported on the first request that needs them, not
  * when the Worker starts: an isolate serving only the REST API never builds their modules' objects (their
- * schemas and tables), which keeps its heap, and so every full garbage collection's pause, smaller
- * (docs/benchmarks.md, "The isolate's heap"). The first MCP request in an isolate pays for building them.
+ * schemas and tables), which keeps its start-up shorter and its heap smaller (docs/benchmarks.md, "Start-up and
+ * the isolate's heap"). The first MCP request in an isolate pays for building them.
  */
 import type { Context, Hono } from "hono";
 import { createMiddleware } from "hono/factory";
