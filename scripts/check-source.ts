@@ -20,6 +20,9 @@ function files(dir: string): string[] {
   );
 }
 
+/** A source file without its comments (a rule reads code, not what comments say of it). */
+const codeOf = (file: string) => readFileSync(file, "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:])\/\/.*$/gm, "$1");
+
 const HTTP_LAYER = [path.join(src, "routes"), path.join(src, "mcp-api"), path.join(src, "app.ts"), path.join(src, "index.ts")];
 const isHttp = (file: string) => HTTP_LAYER.some((p) => file === p || file.startsWith(p + path.sep));
 const CONSOLE_ALLOWED = [path.join(src, "lib", "logger.ts"), path.join(src, "admin")];
@@ -27,8 +30,7 @@ const CONSOLE_ALLOWED = [path.join(src, "lib", "logger.ts"), path.join(src, "adm
 const problems: string[] = [];
 for (const file of files(src)) {
   const rel = path.relative(root, file);
-  const text = readFileSync(file, "utf8");
-  const code = text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:])\/\/.*$/gm, "$1");
+  const code = codeOf(file);
   if (!CONSOLE_ALLOWED.some((p) => file === p || file.startsWith(p + path.sep)) && /\bconsole\.\w+\(/.test(code)) {
     problems.push(`${rel}: writes to the console; log through the context's logger (src/lib/logger.ts)`);
   }
@@ -66,8 +68,6 @@ const resolveSource = (from: string, spec: string) => {
   const base = path.resolve(path.dirname(from), spec.replace(/\.js$/, ""));
   return [`${base}.ts`, path.join(base, "index.ts")].find((f) => sources.has(f));
 };
-
-const codeOf = (file: string) => readFileSync(file, "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:])\/\/.*$/gm, "$1");
 
 // What src/index.ts evaluates at start-up: the modules it reaches by static imports, each with the path that led there.
 const startUp = new Map<string, string[]>([[path.join(src, "index.ts"), []]]);

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { runWrangler } from "../lib/wrangler";
 import { cdp, sourceMapLookup, summarizeProfile, type CpuProfile } from "./profile";
+import { median } from "./report";
 import { startServer } from "./server";
 
 export interface StartupReport {
@@ -20,8 +21,6 @@ export interface StartupReport {
   /** The armature isolate's V8 heap once it is up and a full collection ran (no request served); null if unread. */
   heapUsedBytes: number | null;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** `bundleDir` holds the bundle built for the run (its source map names the profile's frames). */
 export async function measureStartup(opts: {
@@ -60,7 +59,9 @@ export async function measureStartup(opts: {
           .map((p) => ({ name: p.name === bundleUrl ? "(the bundle, unmapped: top-level code, esbuild's helpers)" : p.name, ms: p.ms })),
       });
     }
-    const mid = profiles.find((p) => p.busyMs === median(profiles.map((q) => q.busyMs)))!;
+    // The run nearest the median (with an even number of runs, the median is between two).
+    const m = median(profiles.map((p) => p.busyMs));
+    const mid = profiles.reduce((a, b) => (Math.abs(b.busyMs - m) < Math.abs(a.busyMs - m) ? b : a));
 
     let heapUsedBytes: number | null = null;
     const server = await startServer({ bundleDir: opts.bundleDir, stateDir: path.join(dir, "state"), secrets: opts.secrets, inspector: true });
