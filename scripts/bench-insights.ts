@@ -17,6 +17,7 @@
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { session } from "./bench/insights";
+import { median } from "./bench/report";
 
 const API = "/api/armature/v1";
 
@@ -59,6 +60,7 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
   return { status: res.status, json, ms };
 }
 
+/** The value at quantile q of sorted values (p50, p99 of latencies); medians are report.ts's. */
 const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : NaN);
 
 // Realistic events: the sessions `npm run bench` sends too (scripts/bench/insights.ts).
@@ -197,7 +199,7 @@ async function overview() {
       {
         mode: `overview range=${range}`,
         requests,
-        medianMs: Number(quantile(sorted, 0.5).toFixed(1)),
+        medianMs: Number(median(times).toFixed(1)),
         minMs: Number(sorted[0]!.toFixed(1)),
         maxMs: Number(sorted.at(-1)!.toFixed(1)),
         sessions: k.sessions.value,
@@ -269,8 +271,6 @@ function timedD1(file: string, log: Map<string, Timed>, sqlite: typeof import("n
     },
   };
 }
-
-const median = (xs: number[]) => quantile([...xs].sort((a, b) => a - b), 0.5);
 
 async function sqlTimings() {
   const file = option("file");
