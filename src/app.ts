@@ -22,7 +22,8 @@ export const MAX_BODY_BYTES = 256 * 1024;
 
 /** Largest body on the MCP usage ingestion paths (batches of up to 1,000 events). */
 export const MAX_INGEST_BODY_BYTES = INGEST_LIMITS.maxBodyBytes;
-const INGEST_PATHS = new Set([`${API_BASE}/insights/events`, `${API_BASE}/insights/otlp/v1/traces`]);
+/** The ingestion operations' paths: those in the rate limits' `ingest` class (src/lib/rate-limit.ts). */
+const INGEST_PATHS = new Set(REST_BINDINGS.filter((b) => rateLimitClass(b.method, b.path) === "ingest").map((b) => `${API_BASE}${b.path}`));
 
 export type { ApiApp };
 

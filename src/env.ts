@@ -68,6 +68,8 @@ export interface AppEnv {
     /** The request's context (db, queue, clock, config, logger); the principal is added by authentication. */
     app: AppContext;
     principal: KeyPrincipal;
+    /** What a 415 on this route says, when the route has its own hint (`RestBinding.unsupportedMediaType`). */
+    unsupportedMediaType?: string;
   };
 }
 

@@ -29,9 +29,7 @@ export const handleError: ErrorHandler<AppEnv> = (err, c) => {
     const message =
       code !== "unsupported_media_type"
         ? err.message
-        : new URL(c.req.url).pathname.endsWith("/otlp/v1/traces")
-          ? "OTLP/HTTP is accepted as JSON only: send 'Content-Type: application/json' (set the exporter's protocol to http/json, e.g. OTEL_EXPORTER_OTLP_PROTOCOL=http/json); protobuf is not accepted"
-          : "Request bodies must be sent as 'Content-Type: application/json'";
+        : (c.get("unsupportedMediaType") ?? "Request bodies must be sent as 'Content-Type: application/json'");
     return errorResponse(c, new ApiError(code, message || code));
   }
   const requestId = c.get("requestId");

@@ -39,10 +39,12 @@ export function jsonValueIssues(value: unknown): FieldIssue[] {
 
 /**
  * Runs before a JSON body is validated: refuses what jsonValueIssues finds (400 naming `body.<field>`), and
- * when the body is optional treats an empty body sent as `application/json` as no body (`{}`).
+ * when the body is optional treats an empty body sent as `application/json` as no body (`{}`). A route's own
+ * `unsupportedMediaType` message is left for the error handler, which answers the validator's 415 with it.
  */
-export const checkJsonBody = (optional: boolean) =>
+export const checkJsonBody = (optional: boolean, unsupportedMediaType?: string) =>
   createMiddleware<AppEnv>(async (c, next) => {
+    if (unsupportedMediaType) c.set("unsupportedMediaType", unsupportedMediaType);
     if (!JSON_TYPE.test(c.req.header("content-type") ?? "")) return next();
     const text = await c.req.text();
     if (optional && text.trim() === "") {

@@ -41,7 +41,13 @@ const REST: { [K in OperationName]: Omit<RestBinding, "op"> } = {
   getRunEvaluation: { method: "get", path: "/runs/{id}/evaluation", status: 200 },
   listRunToolCalls: { method: "get", path: "/runs/{id}/tool-calls", status: 200 },
   ingestInsightEvents: { method: "post", path: "/insights/events", status: 202 },
-  ingestInsightOtlpTraces: { method: "post", path: "/insights/otlp/v1/traces", status: 202 },
+  ingestInsightOtlpTraces: {
+    method: "post",
+    path: "/insights/otlp/v1/traces",
+    status: 202,
+    unsupportedMediaType:
+      "OTLP/HTTP is accepted as JSON only: send 'Content-Type: application/json' (set the exporter's protocol to http/json, e.g. OTEL_EXPORTER_OTLP_PROTOCOL=http/json); protobuf is not accepted",
+  },
   getInsightsOverview: { method: "get", path: "/insights/overview", status: 200 },
   listInsightSessions: { method: "get", path: "/insights/sessions", status: 200 },
   getInsightSessionTrace: { method: "get", path: "/insights/sessions/{id}/trace", status: 200 },

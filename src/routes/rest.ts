@@ -35,6 +35,8 @@ export interface RestBinding {
   };
   /** The output is a page (`page`, `pageSize`, `total`): answer a `Link` header too. */
   paginated?: boolean;
+  /** What a 415 (a body that is not JSON) says on this route, instead of the general message. */
+  unsupportedMediaType?: string;
 }
 
 /** The caller's context; authentication has run, so the principal is there. */
@@ -66,7 +68,7 @@ function routeOf(b: RestBinding) {
     ...(op.roles ? { "x-armature-roles": [...op.roles] } : {}),
     ...(op.feature ? { "x-armature-feature": op.feature } : {}),
     // Before validation: a caller without access learns nothing about the input.
-    middleware: [accessAndInputs(op, headers), ...(body ? [checkJsonBody(!bodyRequired)] : [])],
+    middleware: [accessAndInputs(op, headers), ...(body ? [checkJsonBody(!bodyRequired, b.unsupportedMediaType)] : [])],
     request: {
       ...(path ? { params: path } : {}),
       ...(query ? { query } : {}),

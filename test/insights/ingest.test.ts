@@ -454,6 +454,22 @@ describe("POST /insights/otlp/v1/traces", () => {
       rawBody: new Uint8Array([0x0a, 0x02, 0x08, 0x01]),
     });
     expect(expectError(res, 415, "unsupported_media_type").message).toMatch(/http\/json/);
+    // The hint is the OTLP route's own: the events route answers the general 415.
+    const events = await callJson("/insights/events", {
+      key: org.ownerKey,
+      host: org.host,
+      headers: { "content-type": "application/x-protobuf" },
+      rawBody: new Uint8Array([0x0a, 0x02, 0x08, 0x01]),
+    });
+    expect(expectError(events, 415, "unsupported_media_type").message).toBe("Request bodies must be sent as 'Content-Type: application/json'");
+  });
+
+  it("accepts bodies up to 1 MiB here too (413 past it)", async () => {
+    // A resource's unknown fields are let through (OTLP receivers ignore them), so the size is all that differs.
+    const filler = (chars: number) => ({ resourceSpans: [{ padding: "x".repeat(chars) }] });
+    const under = await callJson("/insights/otlp/v1/traces", { key: org.ownerKey, host: org.host, body: filler(600 * 1024) });
+    expect(under.status, JSON.stringify(under.body)).toBe(202);
+    expectError(await callJson("/insights/otlp/v1/traces", { key: org.ownerKey, host: org.host, body: filler(1024 * 1024) }), 413, "payload_too_large");
   });
 
   it("refuses viewers and organizations without the feature", async () => {
