@@ -5,14 +5,14 @@
  */
 import { createMcpHandler } from "@modelcontextprotocol/server";
 import type { Context } from "hono";
-import type { OperationContext } from "../context";
 import type { AppEnv } from "../env";
 import { errorFields } from "../lib/logger";
+import { operationContext } from "../routes/rest";
 import { createArmatureMcpServer, TOOL_NAMES } from "./server";
 import { usageRecorder, type RpcMessage } from "./usage";
 
 export async function serveMcp(c: Context<AppEnv>, msgs: RpcMessage[]): Promise<Response> {
-  const ctx: OperationContext = { ...c.var.app, principal: c.var.principal, requestId: c.var.requestId };
+  const ctx = operationContext(c);
   const usage = usageRecorder(ctx, c.req.raw, msgs);
   const handler = createMcpHandler(() => createArmatureMcpServer(ctx, usage), {
     // No tool emits anything before its result (so answers are plain JSON): never hold a stream open.
