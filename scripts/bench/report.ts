@@ -102,10 +102,10 @@ const fmt = (n: number | null | undefined, digits = 0) =>
 const withInterval = (value: number, interval: Interval | null) =>
   interval ? `${fmt(value, 2)} (${fmt(interval.low, 2)}–${fmt(interval.high, 2)})` : fmt(value, 2);
 
-/** The verdict cell: the worst verdict, bold unless met; each goal's when they differ. */
+/** The verdict cell: the worst verdict, bold when it is at the line or not met; each goal's when they differ. */
 function verdictText(v: ScenarioResult["verdict"]): string {
   if (!v) return "";
-  const mark = (x: Verdict) => (x === "met" ? x : `**${x}**`);
+  const mark = (x: Verdict) => (x === "met" || x === "too few turns" ? x : `**${x}**`);
   if (v.goals.every((g) => g.verdict === v.overall)) return mark(v.overall);
   return v.goals.map((g) => `${g.goal.kind}: ${mark(g.verdict)}`).join("; ");
 }

@@ -44,8 +44,11 @@ export function medianInterval(values: number[], confidence = 0.9): Interval | n
   return { low: xs[k - 1]!, high: xs[xs.length - k]!, confidence: 1 - 2 * binomialHalfCdf(xs.length, k - 1) };
 }
 
-/** What a run can say of a goal: its interval on the right side of the bound, on the wrong side, or holding it. */
-export type Verdict = "met" | "not met" | "at the line";
+/**
+ * What a run can say of a goal: its interval on the right side of the bound, on the wrong side, or holding it; or
+ * nothing, when the run has too few turns for an interval (`--quick`).
+ */
+export type Verdict = "met" | "not met" | "at the line" | "too few turns";
 
 export interface Judged {
   goal: Goal;
@@ -57,17 +60,19 @@ export interface Judged {
 
 /**
  * A goal judged by its median and that median's interval: met when the whole interval is on the right side of the
- * bound, not met when it is all on the wrong side, at the line when it holds the bound. Without an interval (too
- * few turns) the median alone decides.
+ * bound, not met when it is all on the wrong side, at the line when it holds the bound. Without an interval (fewer
+ * than 5 turns) it is not judged: the median of two turns says nothing either way.
  */
 export function judge(goal: Goal, value: number, interval: Interval | null): Judged {
+  if (!interval) return { goal, value, interval, verdict: "too few turns" };
   const good = (x: number) => ("atLeast" in goal ? x >= goal.atLeast : x <= goal.atMost);
-  const [best, worst] = interval ? ("atLeast" in goal ? [interval.high, interval.low] : [interval.low, interval.high]) : [value, value];
+  const [best, worst] = "atLeast" in goal ? [interval.high, interval.low] : [interval.low, interval.high];
   const verdict: Verdict = good(worst) ? "met" : good(best) ? "at the line" : "not met";
   return { goal, value, interval, verdict };
 }
 
-const VERDICT_ORDER: Verdict[] = ["met", "at the line", "not met"];
+/** From the best to the worst: a scenario is as good as its worst goal, and one goal not judged leaves it unjudged. */
+const VERDICT_ORDER: Verdict[] = ["met", "too few turns", "at the line", "not met"];
 
 /** A scenario's verdict: its worst goal's. */
 export const overallVerdict = (judged: Judged[]): Verdict =>

@@ -23,9 +23,13 @@ describe("npm run bench: the interval of a median over turns, and the verdict of
     expect(judge(share, 0.85, { low: 0.8, high: 0.89, confidence: 0.9 }).verdict).toBe("not met");
     expect(judge(cpu, 0.05, { low: 0.01, high: 0.08, confidence: 0.9 }).verdict).toBe("met");
     expect(judge(cpu, 0.25, { low: 0.2, high: 0.35, confidence: 0.9 }).verdict).toBe("at the line");
-    // Without an interval the median decides.
-    expect(judge(share, 0.89, null).verdict).toBe("not met");
+    // Without an interval (a --quick run's 2 turns) no goal is judged, however far its median is from the bound.
+    expect(judge(share, 0.5, null).verdict).toBe("too few turns");
+    expect(judge(cpu, 0.01, null).verdict).toBe("too few turns");
+    // A scenario is as good as its worst goal: one not met outweighs one not judged, one not judged one met.
+    expect(overallVerdict([judge(share, 0.95, { low: 0.92, high: 0.97, confidence: 0.9 }), judge(cpu, 0.05, null)])).toBe("too few turns");
     expect(overallVerdict([judge(share, 0.95, { low: 0.88, high: 0.97, confidence: 0.9 }), judge(cpu, 0.05, null)])).toBe("at the line");
-    expect(overallVerdict([judge(share, 0.95, null), judge(cpu, 0.5, null)])).toBe("not met");
+    expect(overallVerdict([judge(share, 0.8, { low: 0.7, high: 0.85, confidence: 0.9 }), judge(cpu, 0.5, null)])).toBe("not met");
+    expect(overallVerdict([judge(share, 0.95, { low: 0.92, high: 0.97, confidence: 0.9 }), judge(cpu, 0.05, { low: 0.01, high: 0.08, confidence: 0.9 })])).toBe("met");
   });
 });
