@@ -33,7 +33,7 @@ import { bundleTable, collectionsTable, median, pairedMedian, rateRatio, type Sc
 import { HELLO, SCENARIO_NAMES, type Scenario, scenarios } from "./scenarios";
 import { seed, type Seeded } from "./seed";
 import { type BenchServer, startServer } from "./server";
-import { judge, medianInterval, overallVerdict } from "./verdict";
+import { intervalRank, judge, medianInterval, overallVerdict } from "./verdict";
 
 const opts = parseOptions(process.argv.slice(2));
 {
@@ -448,7 +448,7 @@ async function main() {
         `${loadAfter.loadAverage.join(" ")} after; ${opts.rounds} round(s) of ${opts.duration} s at ${opts.connections} connections ` +
         `(an endpoint and its reference interleaved in ${opts.slices} slice(s) each: × bare, CPU − bare and a paired × hello are medians over the ` +
         `${opts.rounds * opts.slices} turns, in brackets the interval that holds the true median with at least 90 % confidence; the rest medians over rounds; ` +
-        `a goal is met when its whole interval meets it, at the line when the interval holds the bound${opts.rounds * opts.slices < 5 ? "; fewer than 5 turns give no interval and no verdict" : ""}); ${seeded.runs} runs seeded${insightEvents ? `, ${insightEvents} insight events` : ""}.`,
+        `a goal is met when its whole interval meets it, at the line when the interval holds the bound${intervalRank(opts.rounds * opts.slices) === 0 ? "; so few turns give no interval and no verdict" : ""}); ${seeded.runs} runs seeded${insightEvents ? `, ${insightEvents} insight events` : ""}.`,
       "",
       table(results),
       ...(opts.gc ? ["", collectionsTable(results) ?? "Collections (--gc): none traced."] : []),

@@ -28,6 +28,14 @@ function binomialHalfCdf(n: number, k: number): number {
   return sum;
 }
 
+/** The k of {@link medianInterval} for n values: 0 when n values give no interval at that confidence. */
+export function intervalRank(n: number, confidence = 0.9): number {
+  const tail = (1 - confidence) / 2;
+  let k = 0;
+  while (k < n && binomialHalfCdf(n, k) <= tail) k++;
+  return k;
+}
+
 /**
  * The interval of the median of `values` at `confidence` without assuming their distribution: the k-th smallest
  * and the k-th largest value, k as large as it can be while the chance that the true median lies beyond either is
@@ -37,9 +45,7 @@ function binomialHalfCdf(n: number, k: number): number {
  */
 export function medianInterval(values: number[], confidence = 0.9): Interval | null {
   const xs = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-  const tail = (1 - confidence) / 2;
-  let k = 0;
-  while (k < xs.length && binomialHalfCdf(xs.length, k) <= tail) k++;
+  const k = intervalRank(xs.length, confidence);
   if (k === 0) return null;
   return { low: xs[k - 1]!, high: xs[xs.length - k]!, confidence: 1 - 2 * binomialHalfCdf(xs.length, k - 1) };
 }

@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { judge, medianInterval, overallVerdict } from "../../scripts/bench/verdict";
+import { intervalRank, judge, medianInterval, overallVerdict } from "../../scripts/bench/verdict";
 
 const oneTo = (n: number) => Array.from({ length: n }, (_, i) => n - i); // any order: sorted inside
 
 describe("npm run bench: the interval of a median over turns, and the verdict of a goal", () => {
   it("takes the order statistics whose chance of missing the median is at most 5 % on each side", () => {
     expect(medianInterval(oneTo(4))).toBeNull();
+    // The rank alone, for a run's header (no interval, so no verdict, under 5 turns at 90 %).
+    expect([4, 5, 15, 30].map((n) => intervalRank(n))).toEqual([0, 1, 4, 11]);
     expect(medianInterval(oneTo(5))).toMatchObject({ low: 1, high: 5 });
     expect(medianInterval(oneTo(15))).toMatchObject({ low: 4, high: 12 });
     expect(medianInterval(oneTo(30))).toMatchObject({ low: 11, high: 20 });
