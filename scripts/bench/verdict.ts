@@ -77,7 +77,7 @@ export function judge(goal: Goal, value: number, interval: Interval | null): Jud
   return { goal, value, interval, verdict };
 }
 
-/** From the best to the worst: a scenario is as good as its worst goal, and one goal not judged leaves it unjudged. */
+/** From the best to the worst: a scenario is as good as its worst goal; a goal not judged ranks below met and above the rest. */
 const VERDICT_ORDER: Verdict[] = ["met", "too few turns", "at the line", "not met"];
 
 /** A scenario's verdict: its worst goal's. */
